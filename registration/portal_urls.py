@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import views
+
+app_name = "registration"
+
+urlpatterns = [path("", views.details, name="details")]
