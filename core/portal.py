@@ -27,6 +27,7 @@ def library_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 
 
 def request_library(request: HttpRequest) -> Library:
-    library = request.user.library  # type: ignore[union-attr]
-    assert library is not None  # guaranteed by @library_required
+    library: Library | None = getattr(request.user, "library", None)
+    if library is None:  # @library_required runs first; this is a programming error
+        raise PermissionError("request_library() needs @library_required")
     return library

@@ -31,7 +31,7 @@ class PortalLoginView(auth_views.LoginView):
 
 
 class PortalLogoutView(auth_views.LogoutView):
-    next_page = reverse_lazy("portal:login")
+    next_page = "portal:login"
 
 
 class PortalPasswordSetView(auth_views.PasswordResetConfirmView):

@@ -1,11 +1,8 @@
-from django.urls import path
+"""Portal URLs of the loans app: requests (``urls_requests``) and
+shipping/receipt (``urls_shipping``)."""
 
-from . import views
+from . import urls_requests, urls_shipping
 
 app_name = "loans"
 
-urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("search/", views.search, name="search"),
-    path("requests/", views.request_list, name="request_list"),
-]
+urlpatterns = [*urls_requests.urlpatterns, *urls_shipping.urlpatterns]

@@ -1,10 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 
 from core import views as core_views
+from loans.views import dashboard as loans_dashboard
 
-portal_patterns = [
+portal_patterns: list[URLPattern | URLResolver] = [
     path("login/", core_views.PortalLoginView.as_view(), name="login"),
     path("logout/", core_views.PortalLogoutView.as_view(), name="logout"),
     path(
@@ -13,7 +14,7 @@ portal_patterns = [
         name="password_set",
     ),
     path("set-password/done/", core_views.password_set_done, name="password_set_done"),
-    path("", include("loans.portal_urls")),
+    path("", loans_dashboard.dashboard, name="dashboard"),
 ]
 
 urlpatterns = [
@@ -21,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("portal/", include((portal_patterns, "portal"))),
+    path("portal/loans/", include("loans.portal_urls")),
     path("portal/registration/", include("registration.portal_urls")),
     path("portal/returns/", include("returns.portal_urls")),
 ]

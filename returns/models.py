@@ -80,7 +80,7 @@ class CheckIn(models.Model):
     checked_in_on = models.DateField(_("checked in on"))
     condition = models.CharField(_("condition"), max_length=10, choices=ItemCondition.choices)
     loan_slip_enclosed = models.BooleanField(_("loan slip enclosed"))
-    to_borrowers_enclosed = models.BooleanField(_("\"To Borrowers\" sheet enclosed"))
+    to_borrowers_enclosed = models.BooleanField(_('"To Borrowers" sheet enclosed'))
     wrong_site = models.BooleanField(_("returned to the wrong site"), default=False, db_index=True)
     note = models.TextField(_("note"), blank=True)
     checked_in_by = models.ForeignKey(
@@ -165,10 +165,7 @@ class DamageCase(models.Model):
             models.CheckConstraint(
                 name="returns_damagecase_compensation_has_amount",
                 condition=~models.Q(instruction="compensation")
-                | (
-                    models.Q(compensation_amount__gt=0)
-                    & ~models.Q(compensation_currency="")
-                ),
+                | (models.Q(compensation_amount__gt=0) & ~models.Q(compensation_currency="")),
             ),
             models.CheckConstraint(
                 name="returns_damagecase_settled_has_date",

@@ -7,11 +7,6 @@ from core.portal import library_required, request_library
 
 
 @library_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "loans/dashboard.html", {"library": request_library(request)})
-
-
-@library_required
 def search(request: HttpRequest) -> HttpResponse:
     return render(request, "loans/dashboard.html", {"library": request_library(request)})
 

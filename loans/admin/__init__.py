@@ -1,0 +1,3 @@
+"""Admin of the catalogue, requests and shipments, one module per area."""
+
+from . import catalogue, requests, shipping  # noqa: F401
