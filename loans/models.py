@@ -271,6 +271,8 @@ class LoanRequest(models.Model):
     reject_codes = models.JSONField(_("reasons not lent"), default=list, blank=True)
     reject_note = models.TextField(_("note on the refusal"), blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    # Accepted items are pulled from the stacks and packed before they ship.
+    packed_at = models.DateTimeField(_("pulled and packed"), null=True, blank=True)
     shipment = models.ForeignKey(
         Shipment,
         verbose_name=_("shipment"),
@@ -327,3 +329,25 @@ class LoanRequest(models.Model):
     @property
     def iso18626_status(self) -> str:
         return ISO18626_STATUS[self.status]
+
+
+# Admin work queues and lists; the filtering lives in their admin classes.
+class PullQueueItem(LoanRequest):
+    class Meta:
+        proxy = True
+        verbose_name = _("item to pull")
+        verbose_name_plural = _("work queue: items to pull")
+
+
+class ShipQueueItem(LoanRequest):
+    class Meta:
+        proxy = True
+        verbose_name = _("item to ship")
+        verbose_name_plural = _("work queue: packed, to ship")
+
+
+class OverdueLoan(LoanRequest):
+    class Meta:
+        proxy = True
+        verbose_name = _("overdue loan")
+        verbose_name_plural = _("overdue loans")
