@@ -1,0 +1,136 @@
+"""Counts for the back-office dashboard, in a fixed number of queries.
+
+Each queue is one aggregate over one table, whatever the data volume.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
+
+from core.models import Site
+from loans.models import LoanRequest, LoanStatus, Shipment
+from registration.models import Application, LibraryStatus
+from returns.models import CaseStatus, CheckIn, DamageCase
+
+
+@dataclass(frozen=True)
+class Queue:
+    label: StrOrPromise
+    count: int
+    url: str
+    site: str = ""
+    urgent: bool = False
+
+
+def _url(model: str, query: str = "") -> str:
+    app, name = model.split(".")
+    try:
+        url = reverse(f"admin:{app}_{name}_changelist")
+    except NoReverseMatch:  # the model is not in the admin: show the count only
+        return ""
+    return url + (f"?{query}" if query else "")
+
+
+def work_queues(*, user: object) -> list[Queue]:
+    today = timezone.localdate()
+    _min_days, max_days = settings.NDL_APPROVAL_TARGET_DAYS
+    over_target = today - dt.timedelta(days=max_days)
+    apps = Application.objects.filter(
+        library__status__in=[LibraryStatus.UNDER_REVIEW, LibraryStatus.INFO_REQUESTED]
+    ).aggregate(
+        open=Count("pk"),
+        late=Count("pk", filter=Q(received_on__lt=over_target)),
+    )
+    loans = LoanRequest.objects.aggregate(
+        to_decide=Count("pk", filter=Q(status=LoanStatus.REQUESTED)),
+        overdue=Count("pk", filter=Q(status=LoanStatus.OVERDUE)),
+        in_transit=Count("pk", filter=Q(status=LoanStatus.RETURN_SHIPPED)),
+    )
+    per_site = {
+        row["material__site"]: row
+        for row in LoanRequest.objects.filter(status=LoanStatus.ACCEPTED)
+        .values("material__site")
+        .annotate(
+            to_pull=Count("pk", filter=Q(packed_at__isnull=True)),
+            to_ship=Count("pk", filter=Q(packed_at__isnull=False)),
+        )
+    }
+    late_letters = Shipment.objects.filter(
+        late_letter_flagged_on__isnull=False,
+        receipt_letter_on__isnull=True,
+        received_on__isnull=True,
+    ).count()
+    wrong_site = CheckIn.objects.filter(wrong_site=True).count()
+    open_cases = DamageCase.objects.exclude(status=CaseStatus.SETTLED).count()
+
+    queues = [
+        Queue(
+            _("Applications open (over six weeks: %(late)d)") % {"late": apps["late"]},
+            apps["open"],
+            _url("registration.application"),
+            urgent=apps["late"] > 0,
+        ),
+        Queue(
+            _("Requests to decide"),
+            loans["to_decide"],
+            _url("loans.loanrequest", "status__exact=requested"),
+        ),
+    ]
+    for site in Site.objects.all():
+        row = per_site.get(site.pk, {"to_pull": 0, "to_ship": 0})
+        queues.append(
+            Queue(
+                _("Items to pull"),
+                row["to_pull"],
+                _url("loans.pullqueueitem", f"site={site.pk}"),
+                site.name,
+            )
+        )
+        queues.append(
+            Queue(
+                _("Packed, to ship"),
+                row["to_ship"],
+                _url("loans.shipqueueitem", f"site={site.pk}"),
+                site.name,
+            )
+        )
+    queues += [
+        Queue(
+            _("Missing receipt letters"),
+            late_letters,
+            _url("loans.shipment"),
+            urgent=late_letters > 0,
+        ),
+        Queue(
+            _("Overdue loans"),
+            loans["overdue"],
+            _url("loans.overdueloan"),
+            urgent=loans["overdue"] > 0,
+        ),
+        Queue(
+            _("Returns in transit"),
+            loans["in_transit"],
+            _url("loans.loanrequest", "status__exact=return_shipped"),
+        ),
+        Queue(
+            _("Returned to the wrong site"),
+            wrong_site,
+            _url("returns.checkin", "wrong_site__exact=1"),
+            urgent=wrong_site > 0,
+        ),
+        Queue(
+            _("Open damage and loss cases"),
+            open_cases,
+            _url("returns.damagecase"),
+            urgent=open_cases > 0,
+        ),
+    ]
+    return queues
