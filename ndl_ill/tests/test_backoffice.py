@@ -19,7 +19,7 @@ def _shipped_loans(n, *, library=None, shipped_on=dt.date(2026, 10, 1)):
     site = Site.objects.get(code=SiteCode.TOKYO)
     library = library or LibraryFactory()
     loans = []
-    for i in range(n):
+    for _ in range(n):
         shipment = Shipment.objects.create(
             site=site,
             library=library,
