@@ -5,15 +5,38 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext_lazy as _
+from django_otp.admin import OTPAdminAuthenticationForm
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .csv_export import export_as_csv
 from .dashboard import work_queues
 from .statistics import loan_statistics
+
+
+class StaffOTPAuthenticationForm(OTPAdminAuthenticationForm):
+    """Staff login: username, password, and a one-time code.
+
+    Staff type either the six-digit code of their authenticator app (TOTP) or
+    one of their printed backup codes; the form picks the device by the shape
+    of the code instead of asking staff to choose one.
+    """
+
+    def _chosen_device(self, user: Any) -> Device | None:
+        device = super()._chosen_device(user)
+        if device is not None:
+            return device
+        token = (self.cleaned_data.get("otp_token") or "").strip()
+        model = TOTPDevice if token.isdigit() and len(token) == 6 else StaticDevice
+        return model.objects.filter(user=user, confirmed=True).first()
 
 
 class NdlAdminSite(admin.AdminSite):
@@ -21,6 +44,21 @@ class NdlAdminSite(admin.AdminSite):
     site_title = _("NDL ILL back-office")
     index_title = _("Work queues")
     index_template = "admin/ndl_index.html"
+
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        # Read per request so tests can switch the second factor on and off.
+        if settings.NDL_ADMIN_REQUIRE_OTP:
+            self.login_form = StaffOTPAuthenticationForm
+            self.login_template = "admin/ndl_login_otp.html"
+        else:
+            self.login_form = AdminAuthenticationForm
+            self.login_template = None
+        return super().login(request, extra_context)
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        if not super().has_permission(request):
+            return False
+        return not settings.NDL_ADMIN_REQUIRE_OTP or request.user.is_verified()  # type: ignore[union-attr]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

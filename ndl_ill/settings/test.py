@@ -20,3 +20,7 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tests sign in with force_login(); the throttling and second-factor tests
+# switch these back on for themselves.
+AXES_ENABLED = False
+NDL_ADMIN_REQUIRE_OTP = False
