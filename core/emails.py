@@ -51,7 +51,9 @@ def mail_queue(
             )
     except IntegrityError:
         return None
-    transaction.on_commit(lambda: _enqueue(mail.pk))
+    # robust: a broker that is down must not undo or interrupt the caller's
+    # committed work; the row stays queued and ``outbox_sweep_task`` sends it.
+    transaction.on_commit(lambda: _enqueue(mail.pk), robust=True)
     return mail
 
 

@@ -7,26 +7,47 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import MailStatus, OutgoingMail
+
+# Rows re-enqueued per sweep: a backlog is worked off over several sweeps
+# instead of flooding the broker with duplicates of messages it still holds.
+SWEEP_BATCH = 500
+
+
+def outgoing_mail_backoff(*, attempts: int) -> timedelta:
+    """Wait before retry number ``attempts + 1``: 2, 4, 8 … minutes, at most a day."""
+    return min(timedelta(minutes=2**attempts), timedelta(days=1))
 
 
 def outgoing_mail_send(*, mail_id: int) -> bool:
     """Send one queued mail exactly once. Return True if this call sent it.
 
-    The row is locked while it is sent: a second worker given the same id
-    waits, then sees it is no longer queued and does nothing.
+    The row stays locked while the message goes to the mail server, and the
+    lock is the claim: a second worker given the same id skips it (SKIP
+    LOCKED) and, once the first has committed, no longer finds it queued. A
+    worker killed mid-send rolls back with its connection, so the row is
+    still queued and the sweeper hands it to another worker. A separate
+    "sending" status would instead be stranded by such a crash.
     """
+    now = timezone.now()
     with transaction.atomic():
         mail = (
-            OutgoingMail.objects.select_for_update()
-            .filter(pk=mail_id, status__in=[MailStatus.QUEUED, MailStatus.FAILED])
+            OutgoingMail.objects.select_for_update(skip_locked=True)
+            .filter(
+                Q(status=MailStatus.QUEUED)
+                | Q(
+                    status=MailStatus.FAILED,
+                    attempts__lt=settings.NDL_OUTBOX_MAX_ATTEMPTS,
+                    next_attempt_at__lte=now,
+                ),
+                pk=mail_id,
+            )
             .first()
         )
         if mail is None:
-            return False
-        if mail.status == MailStatus.FAILED and mail.attempts >= settings.NDL_OUTBOX_MAX_ATTEMPTS:
             return False
         message = EmailMultiAlternatives(
             subject=mail.subject,
@@ -42,25 +63,32 @@ def outgoing_mail_send(*, mail_id: int) -> bool:
         except Exception as exc:  # noqa: BLE001 - any transport error is recorded and retried
             mail.status = MailStatus.FAILED
             mail.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            mail.next_attempt_at = timezone.now() + timedelta(minutes=2**mail.attempts)
+            mail.next_attempt_at = timezone.now() + outgoing_mail_backoff(attempts=mail.attempts)
             mail.save(update_fields=["status", "last_error", "next_attempt_at", "attempts"])
             return False
         mail.status = MailStatus.SENT
         mail.sent_at = timezone.now()
         mail.last_error = ""
-        mail.save(update_fields=["status", "sent_at", "last_error", "attempts"])
+        mail.next_attempt_at = None
+        mail.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at", "attempts"])
         return True
 
 
 def outgoing_mail_sweep(*, older_than: timedelta = timedelta(minutes=5)) -> list[int]:
-    """Ids of mail left queued (lost broker message) or due for a retry."""
+    """Ids of mail left queued (broker message lost) or due for a retry.
+
+    ``older_than`` leaves alone what was queued moments ago, whose message
+    is most likely still on its way to a worker.
+    """
     now = timezone.now()
-    queued = OutgoingMail.objects.filter(
-        status=MailStatus.QUEUED, created_at__lt=now - older_than
-    ).values_list("pk", flat=True)
-    retry = OutgoingMail.objects.filter(
+    stale = Q(status=MailStatus.QUEUED, created_at__lte=now - older_than)
+    retry = Q(
         status=MailStatus.FAILED,
         next_attempt_at__lte=now,
         attempts__lt=settings.NDL_OUTBOX_MAX_ATTEMPTS,
-    ).values_list("pk", flat=True)
-    return [*queued, *retry]
+    )
+    return list(
+        OutgoingMail.objects.filter(stale | retry)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )

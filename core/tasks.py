@@ -1,3 +1,7 @@
+"""Outbox tasks. Retries are driven by the rows, not by the broker: a failed
+mail records when to try again and the sweeper re-enqueues it, so nothing
+depends on a countdown message surviving in Redis."""
+
 from celery import shared_task
 
 from .services import outgoing_mail_send, outgoing_mail_sweep

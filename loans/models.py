@@ -229,6 +229,16 @@ class Shipment(models.Model):
                 condition=models.Q(received_on__isnull=True)
                 | models.Q(received_on__gte=models.F("shipped_on")),
             ),
+            models.CheckConstraint(
+                name="loans_shipment_delivered_after_shipped",
+                condition=models.Q(delivered_on__isnull=True)
+                | models.Q(delivered_on__gte=models.F("shipped_on")),
+            ),
+            # UPU S10 shape; the check digit is verified by the service.
+            models.CheckConstraint(
+                name="loans_shipment_tracking_s10_format",
+                condition=models.Q(tracking_number__regex=r"^[A-Z]{2}[0-9]{9}[A-Z]{2}$"),
+            ),
         ]
 
     def __str__(self) -> str:

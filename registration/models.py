@@ -75,6 +75,12 @@ class Library(models.Model):
         db_index=True,
     )
     registered_on = models.DateField(_("registered on"), null=True, blank=True, editable=False)
+    status_reason = models.TextField(
+        _("reason for the last status change"), blank=True, editable=False
+    )
+    status_changed_at = models.DateTimeField(
+        _("status changed"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -93,6 +99,17 @@ class Library(models.Model):
                 name="registration_library_registered_has_user_id",
                 condition=~models.Q(status__in=REGISTERED_STATUSES)
                 | (models.Q(user_id__isnull=False) & models.Q(registered_on__isnull=False)),
+            ),
+            # A User ID is issued on approval only, never to an open application.
+            models.CheckConstraint(
+                name="registration_library_applicant_has_no_user_id",
+                condition=~models.Q(status__in=OPEN_APPLICATION_STATUSES)
+                | (models.Q(user_id__isnull=True) & models.Q(registered_on__isnull=True)),
+            ),
+            models.CheckConstraint(
+                name="registration_library_user_id_format",
+                condition=models.Q(user_id__isnull=True)
+                | models.Q(user_id__regex=r"^ILL-[A-Z]{2}-[0-9]{5}$"),
             ),
         ]
 
@@ -163,6 +180,25 @@ class Application(models.Model):
                 condition=models.Q(channel="post"),
                 violation_error_message=_("Applications are accepted by post only."),
             ),
+            # An application is recorded only when all three documents arrived
+            # and the original signature was verified (see application_record).
+            models.CheckConstraint(
+                name="registration_application_documents_complete",
+                condition=models.Q(
+                    has_signed_application=True,
+                    has_reading_room_picture=True,
+                    has_leaflet=True,
+                    signature_verified=True,
+                ),
+                violation_error_message=_(
+                    "All three documents and the verified handwritten signature are required."
+                ),
+            ),
+            models.CheckConstraint(
+                name="registration_application_received_not_after_decision",
+                condition=models.Q(decided_on__isnull=True)
+                | models.Q(decided_on__gte=models.F("received_on")),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -183,6 +219,10 @@ class DocumentKind(models.TextChoices):
     READING_ROOM = "reading_room", _("Picture of the reading room")
     LEAFLET = "leaflet", _("Leaflet or brochure")
     OTHER = "other", _("Other document")
+
+
+# The only kinds of scan staff may attach; checked by content, not by name.
+SCAN_CONTENT_TYPES = ("application/pdf", "image/jpeg", "image/png")
 
 
 def _scan_path(instance: ApplicationDocument, filename: str) -> str:
@@ -206,6 +246,16 @@ class ApplicationDocument(models.Model):
         ordering = ["application", "kind", "pk"]
         verbose_name = _("document scan")
         verbose_name_plural = _("document scans")
+        constraints = [
+            models.CheckConstraint(
+                name="registration_applicationdocument_allowed_type",
+                condition=models.Q(content_type__in=SCAN_CONTENT_TYPES),
+            ),
+            models.CheckConstraint(
+                name="registration_applicationdocument_not_empty",
+                condition=models.Q(size__gt=0),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_name}"
@@ -241,6 +291,12 @@ class Correspondence(models.Model):
         ordering = ["dated", "pk"]
         verbose_name = _("letter")
         verbose_name_plural = _("letters")
+        constraints = [
+            models.CheckConstraint(
+                name="registration_correspondence_has_summary",
+                condition=~models.Q(summary=""),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.dated} {self.get_direction_display()}"
@@ -279,6 +335,36 @@ class ChangeNotice(models.Model):
         ordering = ["-received_on", "-pk"]
         verbose_name = _("change notice")
         verbose_name_plural = _("change notices")
+        constraints = [
+            models.CheckConstraint(
+                name="registration_changenotice_by_letter_or_fax",
+                condition=models.Q(channel__in=["letter", "fax"]),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.library} {self.received_on}"
+
+
+class UserIdCounter(models.Model):
+    """The last User ID number issued per country.
+
+    ``library_approve`` locks the country's row while it allocates, so two
+    approvals at the same moment cannot draw the same number.
+    """
+
+    country = CountryField(_("country"), unique=True)
+    last_number = models.PositiveIntegerField(_("last number issued"), default=0)
+
+    class Meta:
+        verbose_name = _("User ID counter")
+        verbose_name_plural = _("User ID counters")
+        constraints = [
+            models.CheckConstraint(
+                name="registration_useridcounter_within_five_digits",
+                condition=models.Q(last_number__lte=99999),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country}: {self.last_number}"

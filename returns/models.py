@@ -54,6 +54,15 @@ class ReturnParcel(models.Model):
                 condition=models.Q(method__in=ALLOWED_RETURN_METHODS),
                 violation_error_message=_("Returns must not be sent by surface mail."),
             ),
+            models.CheckConstraint(
+                name="returns_returnparcel_air_carrier_named",
+                condition=~models.Q(method="air_carrier") | ~models.Q(carrier=""),
+                violation_error_message=_("Name the air carrier."),
+            ),
+            models.CheckConstraint(
+                name="returns_returnparcel_has_tracking",
+                condition=~models.Q(tracking_number=""),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -96,6 +105,7 @@ class CheckIn(models.Model):
         ordering = ["-checked_in_on", "-pk"]
         verbose_name = _("check-in")
         verbose_name_plural = _("check-ins")
+        indexes = [models.Index(fields=["site", "wrong_site"], name="returns_checkin_site_wrong")]
 
     def __str__(self) -> str:
         return f"{self.loan} @ {self.site}"
@@ -170,6 +180,16 @@ class DamageCase(models.Model):
             models.CheckConstraint(
                 name="returns_damagecase_settled_has_date",
                 condition=~models.Q(status="settled") | models.Q(settled_on__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="returns_damagecase_instructed_has_instruction",
+                condition=models.Q(status="open")
+                | (~models.Q(instruction="") & models.Q(instructed_on__isnull=False)),
+            ),
+            models.CheckConstraint(
+                name="returns_damagecase_currency_iso",
+                condition=models.Q(compensation_currency="")
+                | models.Q(compensation_currency__regex=r"^[A-Z]{3}$"),
             ),
         ]
 

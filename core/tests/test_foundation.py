@@ -34,3 +34,40 @@ def test_a_library_login_cannot_be_staff(kansai):
     library = LibraryFactory()
     with pytest.raises(IntegrityError):
         User.objects.create(username="x", library=library, is_staff=True)
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_prints_the_logins(django_capture_on_commit_callbacks):
+    from io import StringIO
+
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.management import call_command
+
+    from core.management.commands import seed_demo
+    from registration.models import Library, LibraryStatus
+
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=out)
+        call_command("seed_demo", stdout=out)
+    assert Library.objects.count() == 3
+    statuses = set(Library.objects.values_list("status", flat=True))
+    assert statuses == {
+        LibraryStatus.ACTIVE,
+        LibraryStatus.UNDER_REVIEW,
+        LibraryStatus.INFO_REQUESTED,
+    }
+    registered = Library.objects.get(status=LibraryStatus.ACTIVE)
+    assert registered.user_id in out.getvalue()
+    assert seed_demo.LIBRARY_PASSWORD in out.getvalue()
+    portal = User.objects.get(library=registered)
+    assert portal.check_password(seed_demo.LIBRARY_PASSWORD)
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.check_password(seed_demo.ADMIN_PASSWORD)
+    for code in ("tokyo", "kansai", "ilcl"):
+        staff = User.objects.get(username=code)
+        assert staff.site.code == code and staff.is_staff and not staff.is_superuser
+        assert staff.groups.filter(name="Lending staff").exists()
+        validate_password(seed_demo.STAFF_PASSWORD, staff)
+    validate_password(seed_demo.ADMIN_PASSWORD, admin)
+    validate_password(seed_demo.LIBRARY_PASSWORD, portal)

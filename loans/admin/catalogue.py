@@ -1,0 +1,114 @@
+"""Admin of the catalogue: staff keep the loan rules of each material."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.forms import ModelForm
+from django.http import HttpRequest
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Material
+from ..rules import current_language, loanability
+from ..services.catalogue import material_save
+
+
+@admin.register(Material)
+class MaterialAdmin(admin.ModelAdmin):
+    list_display = (
+        "ndl_id",
+        "title",
+        "responsibility",
+        "language",
+        "acquired_on",
+        "material_type",
+        "site",
+        "loanable",
+    )
+    list_select_related = ("site",)
+    list_filter = (
+        "site",
+        "language",
+        "material_type",
+        "unsuitable",
+        "is_digitized",
+        "is_deteriorated",
+        "is_rare",
+        "is_collection",
+        "market_available",
+        "is_amusement",
+        "staff_excluded",
+    )
+    search_fields = ("=ndl_id", "title", "responsibility", "=isbn")
+    readonly_fields = ("loanability_reasons", "updated_at")
+    list_per_page = 50
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "ndl_id",
+                    "title",
+                    "responsibility",
+                    "publisher",
+                    "year",
+                    "isbn",
+                    "call_number",
+                    "site",
+                )
+            },
+        ),
+        (
+            _("Loan rules"),
+            {
+                "fields": (
+                    "loanability_reasons",
+                    "language",
+                    "acquired_on",
+                    "material_type",
+                    "unsuitable",
+                    "is_digitized",
+                    "is_deteriorated",
+                    "is_rare",
+                    "is_collection",
+                    "market_available",
+                    "is_amusement",
+                    "staff_excluded",
+                    "staff_note",
+                )
+            },
+        ),
+        (None, {"fields": ("updated_at",)}),
+    )
+
+    @admin.display(boolean=True, description=_("loanable"))
+    def loanable(self, obj: Material) -> bool:
+        return not loanability(obj)
+
+    @admin.display(description=_("why not loanable"))
+    def loanability_reasons(self, obj: Material) -> str:
+        if obj.pk is None:
+            return "—"
+        refusals = loanability(obj)
+        if not refusals:
+            return str(_("Loanable."))
+        language = current_language()
+        return format_html_join(
+            "",
+            "<div><code>{}</code> {}</div>",
+            ((r.code, r.message(language)) for r in refusals),
+        )
+
+    def save_model(
+        self, request: HttpRequest, obj: Material, form: ModelForm, change: bool
+    ) -> None:
+        material_save(
+            material=obj,
+            actor=request.user,  # type: ignore[arg-type]
+            changed=list(form.changed_data),
+        )
+
+    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
+        return super().get_search_results(request, queryset, search_term.strip())

@@ -1,0 +1,220 @@
+"""Admin of loan requests: staff key in fax/post requests and decide them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from core.errors import DomainError
+
+from ..forms import KeyInRequestForm, RejectForm
+from ..models import CANCELLABLE_STATUSES, LoanRequest, LoanStatus
+from ..pdf.letters import RefusalLetter
+from ..rules import current_language, loanability, rejection_messages
+from ..services.requests import loan_request_accept, loan_request_create, loan_request_reject
+
+
+@admin.register(LoanRequest)
+class LoanRequestAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "library",
+        "ndl_id",
+        "title",
+        "holding_site",
+        "status",
+        "channel",
+        "requested_at",
+        "decide",
+    )
+    list_select_related = ("library", "material", "material__site")
+    list_filter = ("status", "channel", "material__site", "library__prefers_post")
+    search_fields = ("=library__user_id", "library__name", "=material__ndl_id", "material__title")
+    date_hierarchy = "requested_at"
+    list_per_page = 50
+    actions = ("accept_selected",)
+    change_list_template = "loans/admin_loanrequest_change_list.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # requests are made through loan_request_create (portal or key-in)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A request changes only through the services (decide page, shipping),
+        # so its own page is read-only.
+        if obj is not None:
+            return False
+        return super().has_change_permission(request)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in LoanRequest._meta.fields]
+
+    @admin.display(description=gettext_lazy("NDL ID"), ordering="material__ndl_id")
+    def ndl_id(self, obj: LoanRequest) -> str:
+        return obj.material.ndl_id
+
+    @admin.display(description=gettext_lazy("title"))
+    def title(self, obj: LoanRequest) -> str:
+        return obj.material.title
+
+    @admin.display(description=gettext_lazy("holding site"))
+    def holding_site(self, obj: LoanRequest) -> str:
+        return obj.material.site.get_code_display()
+
+    @admin.display(description=gettext_lazy("decision"))
+    def decide(self, obj: LoanRequest) -> str:
+        if obj.status in CANCELLABLE_STATUSES:
+            return format_html(
+                '<a href="{}">{}</a>',
+                reverse("admin:loans_loanrequest_decide", args=[obj.pk]),
+                _("Decide"),
+            )
+        if obj.status == LoanStatus.REJECTED:
+            return format_html(
+                '<a href="{}">{}</a>',
+                reverse("admin:loans_loanrequest_letter", args=[obj.pk]),
+                _("Refusal letter (PDF)"),
+            )
+        return ""
+
+    @admin.action(description=gettext_lazy("Accept the selected requests"))
+    def accept_selected(self, request: HttpRequest, queryset: QuerySet[LoanRequest]) -> None:
+        accepted = 0
+        for loan in queryset.order_by("pk"):
+            try:
+                loan_request_accept(loan=loan, actor=request.user)  # type: ignore[arg-type]
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                accepted += 1
+        if accepted:
+            self.message_user(
+                request,
+                ngettext("%(n)s request accepted.", "%(n)s requests accepted.", accepted)
+                % {"n": accepted},
+                messages.SUCCESS,
+            )
+
+    # --- custom pages -------------------------------------------------------
+    def get_urls(self) -> list[URLPattern]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("key-in/", wrap(self.key_in_view), name="loans_loanrequest_key_in"),
+            path("<int:pk>/decide/", wrap(self.decide_view), name="loans_loanrequest_decide"),
+            path("<int:pk>/letter/", wrap(self.letter_view), name="loans_loanrequest_letter"),
+            *super().get_urls(),
+        ]
+
+    def _check_change(self, request: HttpRequest) -> None:
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+
+    def _get(self, pk: int) -> LoanRequest:
+        loan = (
+            LoanRequest.objects.select_related("library", "material", "material__site")
+            .filter(pk=pk)
+            .first()
+        )
+        if loan is None:
+            raise Http404
+        return loan
+
+    def key_in_view(self, request: HttpRequest) -> HttpResponse:
+        """A request on the designated form that came by fax or post."""
+        self._check_change(request)
+        form = KeyInRequestForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                created = loan_request_create(
+                    library=form.cleaned_data["user_id"],
+                    ndl_ids=form.cleaned_data["ndl_ids"],
+                    channel=form.cleaned_data["channel"],
+                    actor=request.user,  # type: ignore[arg-type]
+                    on_designated_form=form.cleaned_data["on_designated_form"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(
+                    request,
+                    ngettext("%(n)s request recorded.", "%(n)s requests recorded.", len(created))
+                    % {"n": len(created)},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:loans_loanrequest_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Key in a request received by fax or post"),
+            "form": form,
+        }
+        return TemplateResponse(request, "loans/admin_key_in.html", context)
+
+    def decide_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        self._check_change(request)
+        loan = self._get(pk)
+        form = RejectForm(request.POST if "reject" in request.POST else None)
+        if request.method == "POST":
+            try:
+                if "accept" in request.POST:
+                    loan_request_accept(loan=loan, actor=request.user)  # type: ignore[arg-type]
+                    self.message_user(
+                        request, _("Request #%(id)s accepted.") % {"id": pk}, messages.SUCCESS
+                    )
+                    return redirect("admin:loans_loanrequest_changelist")
+                if form.is_valid():
+                    loan_request_reject(
+                        loan=loan,
+                        actor=request.user,  # type: ignore[arg-type]
+                        codes=form.cleaned_data["codes"],
+                        note=form.cleaned_data["note"],
+                    )
+                    self.message_user(
+                        request,
+                        _("Request #%(id)s rejected; the library is told by email.") % {"id": pk},
+                        messages.SUCCESS,
+                    )
+                    if loan.library.prefers_post:
+                        return HttpResponseRedirect(
+                            reverse("admin:loans_loanrequest_letter", args=[pk])
+                        )
+                    return redirect("admin:loans_loanrequest_changelist")
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+        if form.is_bound is False:
+            initial = [r.code for r in loanability(loan.material)]
+            form = RejectForm(initial={"codes": initial})
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Decide request #%(id)s") % {"id": pk},
+            "loan": loan,
+            "reasons": [r.message(current_language()) for r in loanability(loan.material)],
+            "form": form,
+        }
+        return TemplateResponse(request, "loans/admin_decide.html", context)
+
+    def letter_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        loan = self._get(pk)
+        if loan.status != LoanStatus.REJECTED:
+            raise Http404
+        response = HttpResponse(RefusalLetter(loan=loan).render(), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="refusal-{loan.pk}.pdf"'
+        return response
+
+
+__all__ = ["LoanRequestAdmin", "rejection_messages"]

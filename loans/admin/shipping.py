@@ -1,0 +1,312 @@
+"""Outbound work queues and shipments in the back-office.
+
+Lending staff see their own site's queues; superusers and staff without a
+site (supervisors) see every site and filter by site.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.errors import DomainError
+from core.models import Site
+from loans.forms_shipping import DeliveryForm, DispatchForm, ReceiptLetterForm
+from loans.models import LoanRequest, PullQueueItem, Shipment, ShipQueueItem
+from loans.pdf.shipping import LoanSlip, ToBorrowers, shipment_pdf_filename
+from loans.selectors_shipping import pull_queue, ship_queue, shipment_loans
+from loans.services.shipping import (
+    loan_extend,
+    loan_pack,
+    receipt_letter_record,
+    shipment_dispatch,
+    shipment_record_delivery,
+    staff_site,
+)
+
+
+def pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+class SiteFilter(admin.SimpleListFilter):
+    """``?site=<pk>``: the filter the back-office dashboard links to."""
+
+    title = gettext_lazy("NDL site")
+    parameter_name = "site"
+    field_path = "material__site"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(str(site.pk), site.name) for site in Site.objects.all()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value():
+            return queryset.filter(**{self.field_path: self.value()})
+        return queryset
+
+
+class ShipmentSiteFilter(SiteFilter):
+    field_path = "site"
+
+
+class _QueueAdmin(admin.ModelAdmin):
+    list_display = ["pk", "ndl_id", "title", "call_number", "library", "holding_site", "decided_at"]
+    list_select_related = ["material", "material__site", "library"]
+    list_filter = [SiteFilter]
+    search_fields = ["material__ndl_id", "material__title", "library__user_id", "library__name"]
+    ordering = ["decided_at", "pk"]
+    list_per_page = 100
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=gettext_lazy("NDL ID"), ordering="material__ndl_id")
+    def ndl_id(self, obj: LoanRequest) -> str:
+        return obj.material.ndl_id
+
+    @admin.display(description=gettext_lazy("title"))
+    def title(self, obj: LoanRequest) -> str:
+        return obj.material.title
+
+    @admin.display(description=gettext_lazy("call number"))
+    def call_number(self, obj: LoanRequest) -> str:
+        return obj.material.call_number
+
+    @admin.display(description=gettext_lazy("holding site"))
+    def holding_site(self, obj: LoanRequest) -> Site:
+        return obj.material.site
+
+
+@admin.register(PullQueueItem)
+class PullQueueAdmin(_QueueAdmin):
+    actions = ["mark_packed"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return pull_queue(site=staff_site(request.user))  # type: ignore[arg-type]
+
+    @admin.action(description=gettext_lazy("Mark pulled and packed"))
+    def mark_packed(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        done = 0
+        for pk in queryset.order_by("pk").values_list("pk", flat=True):
+            try:
+                loan_pack(loan_id=pk, actor=request.user)  # type: ignore[arg-type]
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                _("%(n)d item(s) marked pulled and packed.") % {"n": done},
+                messages.SUCCESS,
+            )
+
+
+@admin.register(ShipQueueItem)
+class ShipQueueAdmin(_QueueAdmin):
+    list_display = [*_QueueAdmin.list_display, "packed_at"]
+    ordering = ["library", "packed_at", "pk"]
+    actions = ["dispatch"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return ship_queue(site=staff_site(request.user))  # type: ignore[arg-type]
+
+    @admin.action(description=gettext_lazy("Dispatch by registered air mail"))
+    def dispatch(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse | None:
+        loans = list(queryset.select_related("material", "library").order_by("pk"))
+        form = DispatchForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            try:
+                shipment = shipment_dispatch(
+                    loan_ids=[loan.pk for loan in loans],
+                    tracking_number=form.cleaned_data["tracking_number"],
+                    shipped_on=form.cleaned_data["shipped_on"],
+                    actor=request.user,  # type: ignore[arg-type]
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(
+                    request,
+                    _("Shipment %(number)s recorded with %(n)d item(s).")
+                    % {"number": shipment.tracking_number, "n": len(loans)},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:loans_shipment_change", args=[shipment.pk])
+                )
+        return TemplateResponse(
+            request,
+            "loans/shipping_admin_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Dispatch by registered air mail"),
+                "intro": _("One shipment goes from one site to one library."),
+                "items": [f"#{loan.pk} {loan.material} — {loan.library}" for loan in loans],
+                "form": form,
+                "hidden": [("action", "dispatch")]
+                + [(helpers.ACTION_CHECKBOX_NAME, loan.pk) for loan in loans],
+                "submit_label": _("Dispatch"),
+            },
+        )
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(admin.ModelAdmin):
+    list_display = [
+        "tracking_number",
+        "library",
+        "site",
+        "shipped_on",
+        "delivered_on",
+        "received_on",
+        "receipt_channel",
+        "receipt_letter_on",
+        "late_letter_flagged_on",
+        "papers",
+    ]
+    list_select_related = ["library", "site"]
+    list_filter = [ShipmentSiteFilter, "receipt_channel", "shipped_on"]
+    search_fields = ["tracking_number", "library__user_id", "library__name"]
+    date_hierarchy = "shipped_on"
+    actions = ["extend_loans"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Shipment]:
+        qs = super().get_queryset(request)
+        site = staff_site(request.user)  # type: ignore[arg-type]
+        return qs.filter(site=site) if site else qs
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a shipment is made by dispatching from the ship queue
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=gettext_lazy("papers and actions"))
+    def papers(self, obj: Shipment) -> str:
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("admin:loans_shipment_pdf", args=[obj.pk, "loan-slip"]),
+            _("loan slip"),
+            reverse("admin:loans_shipment_pdf", args=[obj.pk, "to-borrowers"]),
+            _("To Borrowers"),
+            reverse("admin:loans_shipment_receipt_letter", args=[obj.pk]),
+            _("receipt letter"),
+            reverse("admin:loans_shipment_delivery", args=[obj.pk]),
+            _("delivery date"),
+        )
+
+    @admin.action(description=gettext_lazy("Extend the due date of the items"))
+    def extend_loans(self, request: HttpRequest, queryset: QuerySet[Shipment]) -> None:
+        for loan in LoanRequest.objects.filter(shipment__in=queryset)[:1]:
+            try:
+                loan_extend(loan=loan, actor=request.user)  # type: ignore[arg-type]
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/papers/<slug:kind>/",
+                view(self.pdf_view),
+                name="loans_shipment_pdf",
+            ),
+            path(
+                "<int:pk>/receipt-letter/",
+                view(self.receipt_letter_view),
+                name="loans_shipment_receipt_letter",
+            ),
+            path("<int:pk>/delivery/", view(self.delivery_view), name="loans_shipment_delivery"),
+            *super().get_urls(),
+        ]
+
+    def _get(self, request: HttpRequest, pk: int) -> Shipment:
+        shipment: Shipment = get_object_or_404(
+            self.get_queryset(request).select_related("site", "library"), pk=pk
+        )
+        return shipment
+
+    def pdf_view(self, request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+        shipment = self._get(request, pk)
+        documents = {"loan-slip": LoanSlip, "to-borrowers": ToBorrowers}
+        if kind not in documents:
+            raise Http404
+        document = documents[kind](shipment=shipment, loans=shipment_loans(shipment=shipment))
+        return pdf_response(document.render(), shipment_pdf_filename(shipment, kind))
+
+    def _form_page(
+        self, request: HttpRequest, shipment: Shipment, form: Any, title: str
+    ) -> TemplateResponse:
+        return TemplateResponse(
+            request,
+            "loans/shipping_admin_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "intro": f"{shipment.tracking_number} — {shipment.library} ({shipment.site})",
+                "form": form,
+                "submit_label": _("Save"),
+            },
+        )
+
+    def _done(self, request: HttpRequest, text: str) -> HttpResponseRedirect:
+        self.message_user(request, text, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:loans_shipment_changelist"))
+
+    def receipt_letter_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        shipment = self._get(request, pk)
+        loans = shipment_loans(shipment=shipment)
+        form = ReceiptLetterForm(request.POST or None, loans=loans)
+        if request.method == "POST" and form.is_valid():
+            try:
+                receipt_letter_record(
+                    shipment_id=shipment.pk,
+                    channel=form.cleaned_data["channel"],
+                    letter_on=form.cleaned_data["letter_on"],
+                    received_on=form.cleaned_data["received_on"],
+                    conditions=form.conditions(),
+                    actor=request.user,  # type: ignore[arg-type]
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return self._done(request, _("Receipt letter recorded."))
+        return self._form_page(request, shipment, form, _("Record a receipt letter"))
+
+    def delivery_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        shipment = self._get(request, pk)
+        form = DeliveryForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                shipment_record_delivery(
+                    shipment_id=shipment.pk,
+                    delivered_on=form.cleaned_data["delivered_on"],
+                    actor=request.user,  # type: ignore[arg-type]
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return self._done(request, _("Delivery date recorded."))
+        return self._form_page(request, shipment, form, _("Record the delivery date"))

@@ -5,7 +5,21 @@ from django.shortcuts import render
 
 from core.portal import library_required, request_library
 
+from .. import selectors
+from ..models import CANCELLABLE_STATUSES, LOAN_CAP
+
 
 @library_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "loans/dashboard.html", {"library": request_library(request)})
+    library = request_library(request)
+    return render(
+        request,
+        "loans/dashboard.html",
+        {
+            "library": library,
+            "outstanding": selectors.library_outstanding_count(library=library),
+            "cap": LOAN_CAP,
+            "open_requests": selectors.library_open_requests(library=library),
+            "cancellable": CANCELLABLE_STATUSES,
+        },
+    )

@@ -1,16 +1,161 @@
-"""Portal views of the catalogue and loan requests (placeholder until issue 3)."""
+"""Portal views of the catalogue and loan requests."""
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from core.errors import DomainError
 from core.portal import library_required, request_library
+
+from .. import selectors
+from ..forms import RequestItemsForm, SearchForm
+from ..models import CANCELLABLE_STATUSES, LOAN_CAP, LoanRequest, LoanStatus, RequestChannel
+from ..rules import current_language, loanability, rejection_messages
+from ..services.requests import loan_request_cancel, loan_request_create
+
+SEARCH_PAGE_SIZE = 20
+LIST_PAGE_SIZE = 25
+
+
+def _get_request_for_library(request: HttpRequest, pk: int) -> LoanRequest:
+    loan = selectors.library_request_get(library=request_library(request), pk=pk)
+    if loan is None:
+        raise Http404
+    return loan
 
 
 @library_required
 def search(request: HttpRequest) -> HttpResponse:
-    return render(request, "loans/dashboard.html", {"library": request_library(request)})
+    library = request_library(request)
+    form = SearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    page = Paginator(selectors.material_search(query=query), SEARCH_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    unavailable = selectors.unavailable_material_ids(material_ids=[m.pk for m in page])
+    language = current_language()
+    rows = [
+        {
+            "material": m,
+            "reasons": [r.message(language) for r in loanability(m)],
+            "unavailable": m.pk in unavailable,
+        }
+        for m in page
+    ]
+    return render(
+        request,
+        "loans/search.html",
+        {
+            "library": library,
+            "form": form,
+            "query": query,
+            "page": page,
+            "rows": rows,
+            "outstanding": selectors.library_outstanding_count(library=library),
+            "cap": LOAN_CAP,
+        },
+    )
+
+
+@require_POST
+@library_required
+def request_create(request: HttpRequest) -> HttpResponse:
+    back = reverse("loans:search")
+    if q := request.POST.get("q", "").strip():
+        back += "?" + urlencode({"q": q})
+    form = RequestItemsForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect(back)
+    try:
+        created = loan_request_create(
+            library=request_library(request),
+            ndl_ids=form.cleaned_data["ndl_ids"],
+            channel=RequestChannel.PORTAL,
+            actor=request.user,  # type: ignore[arg-type]
+        )
+    except DomainError as exc:
+        if exc.code == "duplicate":
+            # The same form sent twice: the first one already did the work.
+            messages.info(request, _("These items are already requested."))
+            return redirect("loans:request_list")
+        messages.error(request, exc.message)
+        return redirect(back)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s item requested. The NDL will tell you its decision by email.",
+            "%(count)s items requested. The NDL will tell you its decision by email.",
+            len(created),
+        )
+        % {"count": len(created)},
+    )
+    return redirect("loans:request_list")
 
 
 @library_required
 def request_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "loans/dashboard.html", {"library": request_library(request)})
+    library = request_library(request)
+    status = request.GET.get("status", "")
+    loans = selectors.library_requests(library=library)
+    if status in LoanStatus.values:
+        loans = loans.filter(status=status)
+    page = Paginator(loans, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "loans/request_list.html",
+        {
+            "library": library,
+            "page": page,
+            "status": status,
+            "statuses": LoanStatus.choices,
+            "cancellable": CANCELLABLE_STATUSES,
+        },
+    )
+
+
+@library_required
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    loan = _get_request_for_library(request, pk)
+    reasons = []
+    if loan.status == LoanStatus.REJECTED:
+        reasons = rejection_messages(
+            material=loan.material,
+            codes=loan.reject_codes,
+            note=loan.reject_note,
+            language=current_language(),
+        )
+    return render(
+        request,
+        "loans/request_detail.html",
+        {
+            "library": request_library(request),
+            "loan": loan,
+            "reasons": reasons,
+            "can_cancel": loan.status in CANCELLABLE_STATUSES,
+        },
+    )
+
+
+@require_POST
+@library_required
+def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    loan = _get_request_for_library(request, pk)
+    try:
+        loan_request_cancel(loan=loan, actor=request.user)  # type: ignore[arg-type]
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Request #%(id)s is cancelled.") % {"id": loan.pk})
+    return redirect("loans:request_detail", pk=loan.pk)

@@ -1,0 +1,153 @@
+"""Demo data for ``make run``: staff logins, a registered library, two open
+applications and the sample catalogue. Safe to run again: existing rows are
+kept and the printed passwords are set again."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from core.models import Site, SiteCode, User
+from core.roles import LENDING_STAFF, SUPERVISOR, roles_sync
+from loans.demo import seed_demo_catalogue
+from registration import services
+from registration.models import Library, LibraryStatus
+
+# Demo-only credentials, printed for whoever runs the demo on their machine.
+ADMIN_PASSWORD = "ndl-admin-demo-2026"  # noqa: S105
+STAFF_PASSWORD = "ndl-lending-demo-2026"  # noqa: S105
+LIBRARY_PASSWORD = "library-portal-demo-2026"  # noqa: S105
+
+DEMO_LIBRARY: dict[str, Any] = {
+    "name": "Demo University East Asian Library",
+    "name_original": "デモ大学東アジア図書館",
+    "country": "US",
+    "postal_address": "100 Campus Drive\nBerkeley, CA 94720",
+    "email": "ill@demo-library.example.org",
+    "fax": "+1 510 555 0100",
+    "phone": "+1 510 555 0101",
+    "representative_director": "Dr. Mary Reader",
+    "representative_title": "University Librarian",
+}
+UNDER_REVIEW: dict[str, Any] = {
+    "name": "Bibliothèque de démonstration",
+    "country": "FR",
+    "postal_address": "1 rue de l'Exemple\n75005 Paris",
+    "email": "pret@bibliotheque-demo.example.fr",
+    "representative_director": "Mme Claire Directrice",
+}
+WAITING: dict[str, Any] = {
+    "name": "Demo State Library",
+    "country": "AU",
+    "postal_address": "1 Library Lane\nMelbourne VIC 3000",
+    "email": "ill@state-library-demo.example.au",
+    "representative_director": "Mr. John Head",
+}
+
+
+class Command(BaseCommand):
+    help = "Load the demo data and print the URLs and logins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        roles_sync()
+        sites = {site.code: site for site in Site.objects.all()}
+        missing = set(SiteCode.values) - set(sites)
+        if missing:
+            self.stderr.write(f"Sites missing ({', '.join(sorted(missing))}): run migrate first.")
+            return
+
+        admin = self._user("admin", ADMIN_PASSWORD, is_staff=True, is_superuser=True)
+        admin.groups.add(Group.objects.get(name=SUPERVISOR))
+        lending = Group.objects.get(name=LENDING_STAFF)
+        for code in (SiteCode.TOKYO, SiteCode.KANSAI, SiteCode.ILCL):
+            user = self._user(code, STAFF_PASSWORD, is_staff=True, site=sites[code])
+            user.groups.add(lending)
+
+        library = self._registered_library(admin)
+        self._open_application(admin, UNDER_REVIEW, days_ago=12)
+        waiting = self._open_application(admin, WAITING, days_ago=33)
+        if (
+            waiting.status == LibraryStatus.UNDER_REVIEW
+            and not waiting.application.letters.exists()
+        ):
+            services.application_request_info(
+                actor=admin,
+                application=waiting.application,
+                dated=timezone.localdate() - dt.timedelta(days=20),
+                summary="Please tell us the conditions for using the scanner in your reading room.",
+            )
+        materials = seed_demo_catalogue()
+
+        base = settings.NDL_PORTAL_BASE_URL.rstrip("/")
+        lines = [
+            "",
+            "=" * 64,
+            "NDL ILL demo is ready",
+            "=" * 64,
+            f"Back-office (staff): {base}{reverse('admin:index')}",
+            f"  admin / {ADMIN_PASSWORD}   (superuser, Supervisor)",
+            *(
+                f"  {code:<6}/ {STAFF_PASSWORD}   (Lending staff, {sites[code].name})"
+                for code in (SiteCode.TOKYO, SiteCode.KANSAI, SiteCode.ILCL)
+            ),
+            f"Portal (libraries):  {base}{reverse('portal:login')}",
+            f"  User ID {library.user_id} / {LIBRARY_PASSWORD}   ({library.name})",
+            "Open applications: one under review, one waiting for information.",
+            f"Catalogue: {materials} sample materials.",
+            "=" * 64,
+            "",
+        ]
+        self.stdout.write("\n".join(lines))
+
+    def _user(self, username: str, password: str, **fields: Any) -> User:
+        user, _created = User.objects.get_or_create(username=username, defaults=fields)
+        for name, value in fields.items():
+            setattr(user, name, value)
+        user.set_password(password)
+        user.save()
+        return user
+
+    def _registered_library(self, admin: User) -> Library:
+        library = Library.objects.filter(
+            name=DEMO_LIBRARY["name"], country=DEMO_LIBRARY["country"]
+        ).first()
+        if library is None:
+            application = services.application_record(
+                actor=admin,
+                received_on=timezone.localdate() - dt.timedelta(days=60),
+                has_signed_application=True,
+                has_reading_room_picture=True,
+                has_leaflet=True,
+                signature_verified=True,
+                copier_conditions="Copiers are operated by staff only.",
+                **DEMO_LIBRARY,
+            )
+            library = services.library_approve(actor=admin, library=application.library)
+        with transaction.atomic():
+            # Demo only: the real library sets its password through the emailed link.
+            portal_user = User.objects.get(library=library)
+            portal_user.set_password(LIBRARY_PASSWORD)
+            portal_user.save(update_fields=["password"])
+        return library
+
+    def _open_application(self, admin: User, details: dict[str, Any], *, days_ago: int) -> Library:
+        library = Library.objects.filter(name=details["name"], country=details["country"]).first()
+        if library is not None:
+            return library
+        application = services.application_record(
+            actor=admin,
+            received_on=timezone.localdate() - dt.timedelta(days=days_ago),
+            has_signed_application=True,
+            has_reading_room_picture=True,
+            has_leaflet=True,
+            signature_verified=True,
+            **details,
+        )
+        return application.library

@@ -1,0 +1,122 @@
+"""Forms of the catalogue and loan requests. They validate; services decide."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from registration.models import Library
+
+from .models import LOAN_CAP, RequestChannel
+from .rules import REJECT_CODES, Reason, Refusal
+
+_NDL_ID_SPLIT = re.compile(r"[\s,;]+")
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Title, author, ISBN or NDL ID"),
+        max_length=200,
+        required=False,
+    )
+
+
+class RequestItemsForm(forms.Form):
+    """The checkboxes of the search page: the NDL IDs to request."""
+
+    ndl_ids = forms.MultipleChoiceField(
+        label=_("Items"),
+        error_messages={"required": _("Tick at least one item to request.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Any ID is accepted here; the service says which ones do not exist.
+        submitted = self.data.getlist("ndl_ids") if hasattr(self.data, "getlist") else []
+        field = self.fields["ndl_ids"]
+        assert isinstance(field, forms.MultipleChoiceField)  # noqa: S101
+        field.choices = [(i, i) for i in submitted]
+
+    def clean_ndl_ids(self) -> list[str]:
+        ids: list[str] = self.cleaned_data["ndl_ids"]
+        if len(ids) > LOAN_CAP:
+            raise forms.ValidationError(
+                _("You can request at most %(cap)s items at a time."), params={"cap": LOAN_CAP}
+            )
+        return ids
+
+
+def parse_ndl_ids(value: str) -> list[str]:
+    return [i for i in _NDL_ID_SPLIT.split(value.strip()) if i]
+
+
+class KeyInRequestForm(forms.Form):
+    """A request that came on the designated form by fax or post, keyed in by staff."""
+
+    user_id = forms.CharField(label=_("User ID of the library"), max_length=20)
+    channel = forms.ChoiceField(
+        label=_("Arrived by"),
+        choices=[(RequestChannel.FAX, _("Fax")), (RequestChannel.POST, _("Post"))],
+    )
+    on_designated_form = forms.BooleanField(
+        label=_("The request is on the NDL's designated request form"),
+        required=False,
+        help_text=_("We cannot accept any form other than the designated request form."),
+    )
+    ndl_ids = forms.CharField(
+        label=_("NDL IDs"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One or several NDL IDs, separated by spaces, commas or new lines."),
+    )
+
+    def clean_user_id(self) -> Library:
+        user_id = self.cleaned_data["user_id"].strip()
+        library = Library.objects.filter(user_id=user_id).first()
+        if library is None:
+            raise forms.ValidationError(_("No registered library has this User ID."))
+        return library
+
+    def clean_ndl_ids(self) -> list[str]:
+        ids = parse_ndl_ids(self.cleaned_data["ndl_ids"])
+        if not ids:
+            raise forms.ValidationError(_("Enter at least one NDL ID."))
+        if len(ids) > LOAN_CAP:
+            raise forms.ValidationError(
+                _("A library can have at most %(cap)s items; enter at most %(cap)s NDL IDs."),
+                params={"cap": LOAN_CAP},
+            )
+        return ids
+
+
+def _reject_choices() -> list[tuple[str, str]]:
+    choices = []
+    for code in REJECT_CODES:
+        label = (
+            _("Other (say why in the note)") if code == Reason.OTHER else Refusal(code).message_en
+        )
+        choices.append((code, f"{code}: {label}"))
+    return choices
+
+
+class RejectForm(forms.Form):
+    codes = forms.MultipleChoiceField(
+        label=_("Reasons"),
+        choices=_reject_choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Give at least one reason for not lending.")},
+    )
+    note = forms.CharField(
+        label=_("Note to the library"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required with “other”. Shown to the library in the notice and letter."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if Reason.OTHER in cleaned.get("codes", []) and not cleaned.get("note", "").strip():
+            self.add_error("note", _("Explain the reason in the note when you choose “other”."))
+        return cleaned

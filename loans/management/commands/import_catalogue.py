@@ -1,0 +1,116 @@
+"""Load NDL materials from a CSV file (UTF-8, header row, comma-separated).
+
+Columns (the first five are required; the others may be left out, and a
+column left out of a re-import keeps the values already stored):
+
+=================  ==========================================================
+ndl_id             NDL bibliographic ID, unique; a re-import updates by it
+title              title (up to 500 characters)
+language           ``japanese`` or ``foreign`` (decides the acquisition rule)
+acquired_on        acquisition date, ``YYYY-MM-DD``
+site               holding site: ``tokyo``, ``kansai`` or ``ilcl``
+responsibility     author / responsibility
+publisher          publisher
+year               year of publication (a number)
+isbn               ISBN-10 or ISBN-13, hyphens allowed
+call_number        call number
+material_type      ``book`` (default), ``serial``, ``newspaper``, ``periodical``,
+                   ``doctoral_dissertation``, ``single_sheet_map``,
+                   ``electronic_resource``, ``music_score``,
+                   ``phonographic_record``, ``microfilm``, ``microfiche``
+unsuitable         empty, ``large_sized``, ``reference`` or ``pamphlet``
+digitized          yes/no (also 1/0, true/false; empty is no)
+deteriorated       yes/no
+rare               yes/no
+collection         yes/no
+market_available   yes/no
+amusement          yes/no
+staff_excluded     yes/no; needs ``staff_note``
+staff_note         why staff excluded the material
+=================  ==========================================================
+
+Every row is checked before anything is written. Bad rows are listed with
+their line number and reason and nothing is imported, unless
+``--skip-invalid`` is given, in which case the good rows are imported.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from core.errors import DomainError
+from core.models import User
+from loans.services.catalogue import BATCH_SIZE, material_import
+
+
+class Command(BaseCommand):
+    help = "Import or update NDL materials from a CSV file (see the module docstring)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help="Import the good rows and report the bad ones (default: import nothing).",
+        )
+        parser.add_argument("--user", help="Username of the staff member, for the audit log.")
+        parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+        parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["file"]
+        actor = None
+        if options["user"]:
+            actor = User.objects.filter(username=options["user"], is_staff=True).first()
+            if actor is None:
+                raise CommandError(f"No staff user {options['user']!r}.")
+        hide = options["no_progress"] or options["verbosity"] == 0
+        try:
+            handle = path.open(encoding="utf-8-sig", newline="")
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc.strerror}") from exc
+        with handle:
+            reader = csv.DictReader(handle)
+            columns = [c.strip() for c in reader.fieldnames or []]
+            reader.fieldnames = columns
+
+            def rows() -> Iterator[tuple[int, dict[str, str]]]:
+                bar = tqdm(reader, desc="Checking", unit=" rows", disable=hide, file=self.stderr)
+                try:
+                    for row in bar:
+                        yield reader.line_num, row
+                except (csv.Error, UnicodeDecodeError) as exc:
+                    raise CommandError(f"line {reader.line_num}: {exc}") from exc
+
+            with tqdm(desc="Writing", unit=" rows", disable=hide, file=self.stderr) as writing:
+                try:
+                    result = material_import(
+                        rows=rows(),
+                        columns=columns,
+                        actor=actor,
+                        skip_invalid=options["skip_invalid"],
+                        source=path.name,
+                        batch_size=options["batch_size"],
+                        progress=writing.update,
+                    )
+                except DomainError as exc:
+                    raise CommandError(exc.message) from exc
+
+        for error in result.errors:
+            self.stderr.write(str(error))
+        if result.errors and not options["skip_invalid"]:
+            raise CommandError(
+                f"{len(result.errors)} invalid row(s); nothing was imported. "
+                "Fix them, or use --skip-invalid to import the good rows."
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{result.created} created, {result.updated} updated, {len(result.errors)} skipped."
+            )
+        )

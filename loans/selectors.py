@@ -1,0 +1,77 @@
+"""Reads of the catalogue and of loan requests, for the portal and the admin."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+
+from registration.models import Library
+
+from .models import (
+    ACTIVE_STATUSES,
+    CANCELLABLE_STATUSES,
+    CAP_COUNTING_STATUSES,
+    LoanRequest,
+    LoanStatus,
+    Material,
+)
+
+_ISBN_CHARS = re.compile(r"[\s-]")
+
+
+def normalize_isbn(value: str) -> str:
+    return _ISBN_CHARS.sub("", value).upper()
+
+
+def material_search(*, query: str) -> QuerySet[Material]:
+    """Materials whose title, author, ISBN or NDL ID match ``query``.
+
+    Every word must match the title or author; an ISBN or NDL ID matches whole.
+    """
+    query = query.strip()
+    qs = Material.objects.select_related("site").order_by("title", "ndl_id")
+    if not query:
+        return qs.none()
+    words = Q()
+    for word in query.split():
+        words &= Q(title__icontains=word) | Q(responsibility__icontains=word)
+    isbn = normalize_isbn(query)
+    return qs.filter(words | Q(ndl_id=query) | Q(isbn=isbn))
+
+
+def unavailable_material_ids(*, material_ids: Iterable[int]) -> set[int]:
+    """Of ``material_ids``, those already requested or out on loan (by anyone)."""
+    ids = list(material_ids)
+    if not ids:
+        return set()
+    return set(
+        LoanRequest.objects.filter(material_id__in=ids, status__in=ACTIVE_STATUSES).values_list(
+            "material_id", flat=True
+        )
+    )
+
+
+def library_outstanding_count(*, library: Library) -> int:
+    """The items that count toward the library's ten-item cap."""
+    return LoanRequest.objects.filter(library=library, status__in=CAP_COUNTING_STATUSES).count()
+
+
+def library_requests(*, library: Library) -> QuerySet[LoanRequest]:
+    return LoanRequest.objects.filter(library=library).select_related("material", "material__site")
+
+
+def library_open_requests(*, library: Library) -> QuerySet[LoanRequest]:
+    """Requests that are not yet shipped (the library may still cancel them)."""
+    return library_requests(library=library).filter(status__in=CANCELLABLE_STATUSES)
+
+
+def library_request_get(*, library: Library, pk: int) -> LoanRequest | None:
+    return library_requests(library=library).filter(pk=pk).first()
+
+
+def requests_to_decide() -> QuerySet[LoanRequest]:
+    return LoanRequest.objects.filter(status=LoanStatus.REQUESTED).select_related(
+        "library", "material", "material__site"
+    )

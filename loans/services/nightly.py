@@ -1,0 +1,409 @@
+"""The nightly jobs: flag overdue loans and late receipt letters, send the notices.
+
+Each job is set-based: one query finds the rows that need work, rows that
+need nothing cost nothing, and the work is claimed with a conditional
+``UPDATE … WHERE`` on rows locked in pk order. A notice is queued in the same
+transaction as the claim that records it (``overdue_notices_sent``,
+``late_letter_flagged_on``), so a job run twice, or by two workers at once,
+queues every notice exactly once; the outbox then sends it exactly once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from core.emails import mail_queue
+from core.models import AuditEntry, Site
+from loans.models import LoanRequest, LoanStatus, Shipment
+
+# Rows claimed per transaction: large enough that a run is a handful of
+# statements, small enough that locks are short and the IN lists stay well
+# under SQLite's limit on query parameters.
+CHUNK = 2000
+# The NDL page: send the receipt letter "within three days" of arrival.
+RECEIPT_LETTER_DAYS = 3
+
+_LOAN_TYPE = LoanRequest._meta.label_lower
+_SHIPMENT_TYPE = Shipment._meta.label_lower
+
+
+@dataclass(frozen=True)
+class OverdueItem:
+    """One loan as listed in its library's overdue notice."""
+
+    loan: LoanRequest
+    days_overdue: int
+    notice_number: int
+    is_final: bool
+    site: Site
+
+
+@dataclass
+class NightlyReport:
+    today: dt.date
+    overdue_flagged: int = 0
+    overdue_notices: int = 0
+    overdue_loans_noticed: int = 0
+    escalated: int = 0
+    late_receipts_flagged: int = 0
+    late_receipt_notices: int = 0
+
+
+def nightly_today() -> dt.date:
+    """The calendar day in Japan (settings.TIME_ZONE), whatever the host's zone."""
+    return timezone.localdate()
+
+
+def _audit_many(
+    *, action: str, object_type: str, rows: Iterable[tuple[int, str, dict[str, Any]]]
+) -> None:
+    # ``audit_log`` writes one row per call; a bulk change gets one INSERT
+    # with the same fields, so auditing does not cost a query per loan.
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                actor=None,
+                action=action,
+                object_type=object_type,
+                object_id=str(pk),
+                object_repr=text[:200],
+                data=data,
+            )
+            for pk, text, data in rows
+        ]
+    )
+
+
+# --- Overdue ---------------------------------------------------------------
+
+
+def loans_overdue_flag(*, today: dt.date) -> int:
+    """Make every held loan whose due date has passed OVERDUE; return how many.
+
+    The due day itself is not overdue, the day after is. This bypasses
+    ``loan_transition`` on purpose: a night can flag thousands of loans, and
+    one locked SELECT plus one conditional UPDATE per chunk (with bulk audit
+    entries carrying the same from/to data) keeps the cost independent of
+    the number of loans. The RECEIVED -> OVERDUE move is in LOAN_TRANSITIONS.
+    """
+    flagged = 0
+    while True:
+        with transaction.atomic():
+            rows: list[tuple[int, dt.date, str]] = list(
+                LoanRequest.objects.select_for_update(of=("self",))
+                .filter(status=LoanStatus.RECEIVED, due_on__lt=today)
+                .order_by("pk")
+                .values_list("pk", "due_on", "material__ndl_id")[:CHUNK]  # type: ignore[arg-type]
+            )
+            if not rows:
+                return flagged
+            ids = [pk for pk, _due, _ndl in rows]
+            due_dates = sorted({due for _pk, due, _ndl in rows})
+            # overdue_since is the first overdue day, right even when a night
+            # was missed; one CASE keeps it a single statement.
+            since = Case(
+                *[When(due_on=due, then=Value(due + dt.timedelta(days=1))) for due in due_dates]
+            )
+            updated = LoanRequest.objects.filter(pk__in=ids, status=LoanStatus.RECEIVED).update(
+                status=LoanStatus.OVERDUE, overdue_since=since
+            )
+            _audit_many(
+                action="loan.overdue",
+                object_type=_LOAN_TYPE,
+                rows=(
+                    (
+                        pk,
+                        f"#{pk} {ndl}",
+                        {
+                            "from": LoanStatus.RECEIVED.value,
+                            "to": LoanStatus.OVERDUE.value,
+                            "due_on": due.isoformat(),
+                            "overdue_since": (due + dt.timedelta(days=1)).isoformat(),
+                        },
+                    )
+                    for pk, due, ndl in rows
+                ),
+            )
+            flagged += updated
+
+
+def _notice_days() -> list[int]:
+    return sorted(int(d) for d in settings.NDL_OVERDUE_NOTICE_DAYS)
+
+
+def _notice_due_q(*, today: dt.date, days: Sequence[int]) -> Q:
+    """Loans whose next notice (number ``overdue_notices_sent + 1``) is due."""
+    q = Q(pk__in=[])
+    for n, day in enumerate(days):
+        q |= Q(overdue_notices_sent=n, due_on__lte=today - dt.timedelta(days=day))
+    return q
+
+
+def _notices_owed(*, days_overdue: int, days: Sequence[int]) -> int:
+    """How many notices a loan this late should have had in all.
+
+    A missed night does not produce two emails at once: the loan jumps to
+    the latest notice due and the skipped one is counted as sent.
+    """
+    return sum(1 for d in days if days_overdue >= d)
+
+
+def _overdue_candidates(*, today: dt.date, days: Sequence[int]) -> QuerySet[LoanRequest]:
+    return LoanRequest.objects.filter(
+        _notice_due_q(today=today, days=days),
+        status=LoanStatus.OVERDUE,
+        escalated_on__isnull=True,
+    )
+
+
+def overdue_notices_send(*, today: dt.date) -> tuple[int, int]:
+    """Queue one overdue notice per library listing all its loans due a notice.
+
+    Return (notices queued, loans covered). Queries grow with the number of
+    libraries notified, not with the number of loans.
+    """
+    days = _notice_days()
+    library_ids = list(
+        _overdue_candidates(today=today, days=days)
+        .order_by("library_id")
+        .values_list("library_id", flat=True)
+        .distinct()
+    )
+    notices = loans = 0
+    for library_id in library_ids:
+        covered = library_overdue_notify(library_id=library_id, today=today, days=days)
+        if covered:
+            notices += 1
+            loans += covered
+    return notices, loans
+
+
+def library_overdue_notify(*, library_id: int, today: dt.date, days: Sequence[int]) -> int:
+    """Claim this library's loans due a notice and queue the one email; return the count."""
+    with transaction.atomic():
+        # Locked in pk order, then re-checked by PostgreSQL against the WHERE
+        # clause: a concurrent run that got here first has already raised
+        # overdue_notices_sent, so this one finds nothing left to claim.
+        loans = list(
+            _overdue_candidates(today=today, days=days)
+            .filter(library_id=library_id)
+            .select_for_update(of=("self",))
+            .select_related("library", "material", "shipment__site")
+            .order_by("pk")
+        )
+        if not loans:
+            return 0
+        library = loans[0].library
+        by_count: dict[int, list[int]] = defaultdict(list)
+        items: list[OverdueItem] = []
+        for loan in loans:
+            assert loan.due_on is not None  # noqa: S101 - guaranteed by the filter
+            days_overdue = (today - loan.due_on).days
+            owed = _notices_owed(days_overdue=days_overdue, days=days)
+            by_count[owed].append(loan.pk)
+            items.append(
+                OverdueItem(
+                    loan=loan,
+                    days_overdue=days_overdue,
+                    notice_number=owed,
+                    is_final=owed >= len(days),
+                    # Returns go to the site that sent the item.
+                    site=loan.shipment.site if loan.shipment else loan.material.site,
+                )
+            )
+        for owed, ids in by_count.items():
+            # The conditional WHERE is the claim: it only moves forward.
+            LoanRequest.objects.filter(pk__in=ids, overdue_notices_sent__lt=owed).update(
+                overdue_notices_sent=owed
+            )
+        _audit_many(
+            action="loan.overdue_notice",
+            object_type=_LOAN_TYPE,
+            rows=(
+                (
+                    item.loan.pk,
+                    f"#{item.loan.pk} {item.loan.material.ndl_id}",
+                    {"notice": item.notice_number, "days_overdue": item.days_overdue},
+                )
+                for item in items
+            ),
+        )
+        sites = list({item.site.pk: item.site for item in items}.values())
+        # One email covers several loan notices; its key names each of them
+        # (``overdue-<loan>-<n>``), hashed to fit the column.
+        parts = ",".join(f"overdue-{item.loan.pk}-{item.notice_number}" for item in items)
+        digest = hashlib.sha256(parts.encode()).hexdigest()[:32]
+        mail_queue(
+            to=[library.email],
+            template="overdue",
+            context={
+                "library": library,
+                "items": items,
+                "sites": sites,
+                "today": today,
+                "is_final": any(item.is_final for item in items),
+                "lang": library.language,
+            },
+            dedupe_key=f"overdue-{library.pk}-{digest}",
+            language=library.language,
+        )
+        return len(items)
+
+
+def loans_overdue_escalate(*, today: dt.date) -> int:
+    """Hand to staff every overdue loan whose last reminder has gone out.
+
+    Staff see these in the admin's overdue list ("escalated" filter). A bulk
+    conditional update for the same reason as ``loans_overdue_flag``.
+    """
+    last = len(_notice_days())
+    escalated = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                LoanRequest.objects.select_for_update(of=("self",))
+                .filter(
+                    status=LoanStatus.OVERDUE,
+                    escalated_on__isnull=True,
+                    overdue_notices_sent__gte=last,
+                )
+                .order_by("pk")
+                .values_list("pk", "material__ndl_id")[:CHUNK]
+            )
+            if not rows:
+                return escalated
+            ids = [pk for pk, _ndl in rows]
+            escalated += LoanRequest.objects.filter(pk__in=ids, escalated_on__isnull=True).update(
+                escalated_on=today
+            )
+            _audit_many(
+                action="loan.overdue_escalated",
+                object_type=_LOAN_TYPE,
+                rows=(
+                    (pk, f"#{pk} {ndl}", {"escalated_on": today.isoformat()}) for pk, ndl in rows
+                ),
+            )
+
+
+# --- Late receipt letters ---------------------------------------------------
+
+
+def late_receipt_cutoffs(*, today: dt.date) -> tuple[dt.date, dt.date]:
+    """(latest late delivery date, latest late shipping date for an estimate).
+
+    Delivered three days ago is on time; four days ago is late. Without a
+    tracked delivery date, delivery is estimated as shipped_on plus
+    NDL_ESTIMATED_TRANSIT_DAYS.
+    """
+    delivered_by = today - dt.timedelta(days=RECEIPT_LETTER_DAYS + 1)
+    shipped_by = delivered_by - dt.timedelta(days=settings.NDL_ESTIMATED_TRANSIT_DAYS)
+    return delivered_by, shipped_by
+
+
+def _late_receipt_q(*, today: dt.date) -> Q:
+    delivered_by, shipped_by = late_receipt_cutoffs(today=today)
+    return Q(
+        Q(delivered_on__lte=delivered_by)
+        | Q(delivered_on__isnull=True, shipped_on__lte=shipped_by),
+        receipt_letter_on__isnull=True,
+        received_on__isnull=True,
+        late_letter_flagged_on__isnull=True,
+    )
+
+
+def shipments_late_receipt_flag(*, today: dt.date) -> tuple[int, int]:
+    """Flag late receipt letters and queue one notice per shipment.
+
+    Return (shipments flagged, notices queued). The flag is the claim: it is
+    set by a conditional bulk UPDATE in the same transaction as the notices,
+    so each shipment is noticed once.
+    """
+    flagged = notices = 0
+    while True:
+        with transaction.atomic():
+            shipments = list(
+                Shipment.objects.select_for_update(of=("self",))
+                .filter(_late_receipt_q(today=today))
+                .select_related("site", "library")
+                .prefetch_related("loans__material")
+                .order_by("pk")[:CHUNK]
+            )
+            if not shipments:
+                return flagged, notices
+            tracked = [s.pk for s in shipments if s.delivered_on is not None]
+            estimated = [s.pk for s in shipments if s.delivered_on is None]
+            for ids, is_estimate in ((tracked, False), (estimated, True)):
+                if ids:
+                    flagged += Shipment.objects.filter(
+                        pk__in=ids, late_letter_flagged_on__isnull=True
+                    ).update(late_letter_flagged_on=today, delivery_estimated=is_estimate)
+            _audit_many(
+                action="shipment.late_receipt_letter",
+                object_type=_SHIPMENT_TYPE,
+                rows=(
+                    (
+                        s.pk,
+                        str(s),
+                        {
+                            "delivered_on": _delivery_date(s).isoformat(),
+                            "estimated": s.delivered_on is None,
+                        },
+                    )
+                    for s in shipments
+                ),
+            )
+            for shipment in shipments:
+                if _late_receipt_notice_queue(shipment=shipment, today=today):
+                    notices += 1
+
+
+def _delivery_date(shipment: Shipment) -> dt.date:
+    if shipment.delivered_on is not None:
+        return shipment.delivered_on
+    return shipment.shipped_on + dt.timedelta(days=settings.NDL_ESTIMATED_TRANSIT_DAYS)
+
+
+def _late_receipt_notice_queue(*, shipment: Shipment, today: dt.date) -> bool:
+    library = shipment.library
+    mail = mail_queue(
+        to=[library.email],
+        template="late-receipt",
+        context={
+            "library": library,
+            "shipment": shipment,
+            "site": shipment.site,
+            "loans": list(shipment.loans.all()),
+            "delivered_on": _delivery_date(shipment),
+            "estimated": shipment.delivered_on is None,
+            "today": today,
+            "lang": library.language,
+        },
+        dedupe_key=f"late-receipt-{shipment.pk}",
+        language=library.language,
+    )
+    return mail is not None
+
+
+# --- The whole night ----------------------------------------------------------
+
+
+def nightly_run(*, today: dt.date | None = None) -> NightlyReport:
+    """Every nightly job in order; safe to run again on the same day."""
+    report = NightlyReport(today=today or nightly_today())
+    report.overdue_flagged = loans_overdue_flag(today=report.today)
+    report.overdue_notices, report.overdue_loans_noticed = overdue_notices_send(today=report.today)
+    report.escalated = loans_overdue_escalate(today=report.today)
+    report.late_receipts_flagged, report.late_receipt_notices = shipments_late_receipt_flag(
+        today=report.today
+    )
+    return report
