@@ -13,12 +13,24 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from core.models import Site, SiteCode, User
 from core.roles import LENDING_STAFF, SUPERVISOR, roles_sync
 from loans.demo import seed_demo_catalogue
+from loans.models import Material, RequestChannel
+from loans.rules import loanability
+from loans.services.requests import loan_request_accept, loan_request_create
+from loans.services.shipping import loan_pack, shipment_confirm_receipt, shipment_dispatch
+from loans.tracking import s10_check_digit
 from registration import services
 from registration.models import Library, LibraryStatus
+
+
+def _s10(serial: int) -> str:
+    digits = f"{serial:08d}"
+    return f"RR{digits}{s10_check_digit(digits)}JP"
+
 
 # Demo-only credentials, printed for whoever runs the demo on their machine.
 ADMIN_PASSWORD = "ndl-admin-demo-2026"  # noqa: S105
@@ -84,6 +96,11 @@ class Command(BaseCommand):
                 summary="Please tell us the conditions for using the scanner in your reading room.",
             )
         materials = seed_demo_catalogue()
+        self._demo_loans(library, admin, sites)
+        codes = {
+            user.username: self._backup_codes(user, count=5 if user.is_superuser else 2)
+            for user in User.objects.filter(is_staff=True, username__in=["admin", *SiteCode.values])
+        }
 
         base = settings.NDL_PORTAL_BASE_URL.rstrip("/")
         lines = [
@@ -93,10 +110,14 @@ class Command(BaseCommand):
             "=" * 64,
             f"Back-office (staff): {base}{reverse('admin:index')}",
             f"  admin / {ADMIN_PASSWORD}   (superuser, Supervisor)",
+            f"        one-time codes: {' '.join(codes['admin'])}",
             *(
                 f"  {code:<6}/ {STAFF_PASSWORD}   (Lending staff, {sites[code].name})"
+                f"\n        one-time codes: {' '.join(codes[code])}"
                 for code in (SiteCode.TOKYO, SiteCode.KANSAI, SiteCode.ILCL)
             ),
+            "  Staff sign in with a second factor: type one of the one-time codes",
+            "  (each works once; run `make run` again for new ones).",
             f"Portal (libraries):  {base}{reverse('portal:login')}",
             f"  User ID {library.user_id} / {LIBRARY_PASSWORD}   ({library.name})",
             "Open applications: one under review, one waiting for information.",
@@ -105,6 +126,58 @@ class Command(BaseCommand):
             "",
         ]
         self.stdout.write("\n".join(lines))
+
+    def _backup_codes(self, user: User, *, count: int) -> list[str]:
+        """Fresh single-use backup codes, so a newcomer passes the second factor."""
+        device, _created = StaticDevice.objects.get_or_create(
+            user=user, name="Demo backup codes", defaults={"confirmed": True}
+        )
+        device.token_set.all().delete()
+        tokens = [StaticToken.random_token() for _ in range(count)]
+        StaticToken.objects.bulk_create(StaticToken(device=device, token=t) for t in tokens)
+        return tokens
+
+    def _demo_loans(self, library: Library, admin: User, sites: dict[str, Site]) -> None:
+        """A few loans at different stages, so the portal has something to show."""
+        if library.loans.exists():
+            return
+        tokyo = sites[SiteCode.TOKYO]
+        loanable = [
+            m for m in Material.objects.filter(site=tokyo).order_by("ndl_id") if not loanability(m)
+        ][:4]
+        if len(loanable) < 4:
+            return
+        today = timezone.localdate()
+        portal_user = User.objects.get(library=library)
+        loans = loan_request_create(
+            library=library,
+            ndl_ids=[m.ndl_id for m in loanable],
+            channel=RequestChannel.PORTAL,
+            actor=portal_user,
+        )
+        for loan in loans[:3]:
+            loan_request_accept(loan=loan, actor=admin)
+        for loan in loans[:2]:
+            loan_pack(loan_id=loan.pk, actor=admin)
+        received = shipment_dispatch(
+            loan_ids=[loans[0].pk],
+            tracking_number=_s10(12345678),
+            shipped_on=today - dt.timedelta(days=20),
+            actor=admin,
+        )
+        shipment_confirm_receipt(
+            shipment_id=received.pk,
+            library=library,
+            received_on=today - dt.timedelta(days=9),
+            conditions={loans[0].pk: "Good"},
+            actor=portal_user,
+        )
+        shipment_dispatch(
+            loan_ids=[loans[1].pk],
+            tracking_number=_s10(12345679),
+            shipped_on=today - dt.timedelta(days=2),
+            actor=admin,
+        )
 
     def _user(self, username: str, password: str, **fields: Any) -> User:
         user, _created = User.objects.get_or_create(username=username, defaults=fields)
