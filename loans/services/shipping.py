@@ -133,6 +133,16 @@ def shipment_dispatch(
                 raise DomainError(
                     _("Request #%(id)s is not packed yet.") % {"id": loan.pk}, code="not_packed"
                 )
+            packed_on = timezone.localdate(loan.packed_at)
+            if shipped_on < packed_on:
+                raise DomainError(
+                    _(
+                        "Request #%(id)s was packed on %(packed)s; the shipping date cannot "
+                        "be earlier."
+                    )
+                    % {"id": loan.pk, "packed": packed_on.isoformat()},
+                    code="shipped_before_packed",
+                )
         if len({loan.library_id for loan in loans}) > 1:
             raise DomainError(
                 _("One shipment goes to one library; the chosen items are for several."),

@@ -356,3 +356,31 @@ def test_the_deadline_is_never_extended(tokyo_staff) -> None:
             loan_extend(loan=loan, actor=actor)
     loan.refresh_from_db()
     assert loan.due_on == due
+
+
+@pytest.mark.django_db
+def test_a_shipment_cannot_be_dated_before_its_items_were_packed(time_machine):
+    from loans.services.shipping import loan_pack, shipment_dispatch
+    from loans.tests.factories import AcceptedLoanFactory
+
+    loan = AcceptedLoanFactory()
+    staff = StaffFactory()
+    time_machine.move_to("2026-03-05 09:00 +0900", tick=False)
+    loan_pack(loan_id=loan.pk, actor=staff)
+    with pytest.raises(DomainError, match="packed on 2026-03-05"):
+        shipment_dispatch(
+            loan_ids=[loan.pk],
+            tracking_number="RR123456785JP",
+            shipped_on=dt.date(2026, 3, 4),
+            actor=staff,
+        )
+    loan.refresh_from_db()
+    assert loan.status == LoanStatus.ACCEPTED
+    assert not Shipment.objects.exists()
+    shipment = shipment_dispatch(
+        loan_ids=[loan.pk],
+        tracking_number="RR123456785JP",
+        shipped_on=dt.date(2026, 3, 5),
+        actor=staff,
+    )
+    assert shipment.shipped_on == dt.date(2026, 3, 5)

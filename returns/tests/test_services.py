@@ -471,7 +471,9 @@ def test_the_whole_journey(tokyo: Site, tokyo_staff, time_machine) -> None:
 
     library = LibraryFactory()
     loan = AcceptedLoanFactory(library=library)
+    time_machine.move_to("2026-03-02 09:00 +0900", tick=False)
     loan_pack(loan_id=loan.pk, actor=tokyo_staff)
+    time_machine.move_to("2026-03-20 10:00 +0900", tick=False)
     shipment = shipment_dispatch(
         loan_ids=[loan.pk],
         tracking_number="RR123456785JP",

@@ -18,7 +18,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from core.models import Site, SiteCode, User
 from core.roles import LENDING_STAFF, SUPERVISOR, roles_sync
 from loans.demo import seed_demo_catalogue
-from loans.models import Material, RequestChannel
+from loans.models import LoanRequest, Material, RequestChannel
 from loans.rules import loanability
 from loans.services.requests import loan_request_accept, loan_request_create
 from loans.services.shipping import loan_pack, shipment_confirm_receipt, shipment_dispatch
@@ -159,6 +159,15 @@ class Command(BaseCommand):
             loan_request_accept(loan=loan, actor=admin)
         for loan in loans[:2]:
             loan_pack(loan_id=loan.pk, actor=admin)
+        # Demo history only: date the requests as if made three weeks ago, so
+        # the shipments below come after them.
+        started = timezone.now() - dt.timedelta(days=24)
+        LoanRequest.objects.filter(pk__in=[loan.pk for loan in loans]).update(
+            requested_at=started, decided_at=started + dt.timedelta(days=1)
+        )
+        LoanRequest.objects.filter(pk__in=[loan.pk for loan in loans[:2]]).update(
+            packed_at=started + dt.timedelta(days=2)
+        )
         received = shipment_dispatch(
             loan_ids=[loans[0].pk],
             tracking_number=_s10(12345678),
