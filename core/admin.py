@@ -24,6 +24,8 @@ class SiteAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    show_full_result_count = False
+
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
 

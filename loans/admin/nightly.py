@@ -67,6 +67,7 @@ class OverdueLoanAdmin(admin.ModelAdmin):
     date_hierarchy = "due_on"
     ordering = ("due_on", "pk")
     list_per_page = 100
+    show_full_result_count = False
     readonly_fields = (
         "library",
         "material",
@@ -91,7 +92,7 @@ class OverdueLoanAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("days overdue"), ordering="due_on")
     def days_overdue(self, obj: OverdueLoan) -> int:
-        assert obj.due_on is not None  # noqa: S101 - the queryset filters on due_on
+        assert obj.due_on is not None  # noqa: S101 - the queryset filters on due_on  # nosec B101
         return (timezone.localdate() - obj.due_on).days
 
     def has_add_permission(self, request: HttpRequest) -> bool:

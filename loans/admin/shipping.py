@@ -67,7 +67,8 @@ class _QueueAdmin(admin.ModelAdmin):
     list_filter = [SiteFilter]
     search_fields = ["material__ndl_id", "material__title", "library__user_id", "library__name"]
     ordering = ["decided_at", "pk"]
-    list_per_page = 100
+    list_per_page = 50
+    show_full_result_count = False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
