@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import Site
 from loans.models import LoanRequest
@@ -29,7 +30,12 @@ class _LoanChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: LoanRequest) -> str:  # type: ignore[override]
         site = obj.shipment.site.name if obj.shipment else ""
         due = obj.due_on.isoformat() if obj.due_on else ""
-        return f"{obj.material.ndl_id} {obj.material.title} — {site} ({_('due')} {due})"
+        return _("%(ndl_id)s %(title)s — %(site)s (due %(due)s)") % {
+            "ndl_id": obj.material.ndl_id,
+            "title": obj.material.title,
+            "site": site,
+            "due": due,
+        }
 
 
 class ReturnParcelForm(forms.Form):
@@ -40,7 +46,7 @@ class ReturnParcelForm(forms.Form):
         help_text=_("All items of one parcel must go back to the NDL library that sent them."),
     )
     method = forms.ChoiceField(
-        label=_("Sent by"),
+        label=pgettext_lazy("how a return parcel was sent", "Sent by"),
         choices=ReturnMethod.choices,
         help_text=_(
             "Registered air mail or an international air carrier with tracking and "
