@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -31,7 +32,12 @@ class Site(models.Model):
         verbose_name_plural = _("NDL sites")
 
     def __str__(self) -> str:
-        return self.name
+        return self.local_name
+
+    @property
+    def local_name(self) -> str:
+        """The site's name in the language being rendered (portal, email, PDF)."""
+        return self.name_ja if (get_language() or "").startswith("ja") else self.name
 
     @property
     def return_address_lines(self) -> list[str]:

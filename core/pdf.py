@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from typing import ClassVar
 
+from django.utils import translation
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -36,8 +37,22 @@ class PdfDocument:
     title: ClassVar[str] = "NDL document"
     pagesize: ClassVar[tuple[float, float]] = A4
     margin_mm: ClassVar[float] = 20
+    #: The language the document is drawn in; None keeps the current one.
+    #: Documents sent to a library use the library's language, not the
+    #: language of the staff member who prints them.
+    language: str | None = None
 
     def render(self) -> bytes:
+        if self.language is None:
+            return self._render()
+        with translation.override(self.language):
+            return self._render()
+
+    @property
+    def in_japanese(self) -> bool:
+        return (translation.get_language() or "").startswith("ja")
+
+    def _render(self) -> bytes:
         buffer = io.BytesIO()
         canvas = Canvas(buffer, pagesize=self.pagesize, pageCompression=1)
         canvas.setTitle(self.title)
@@ -121,8 +136,12 @@ class PdfDocument:
 
     def letterhead(self, *, site_lines: list[str]) -> float:
         """NDL heading at the top; return the y below it."""
-        self.text(self.margin_mm, 20, "National Diet Library", size=14, bold=True)
-        self.text(self.margin_mm, 26, "国立国会図書館", size=10)
+        if self.in_japanese:
+            self.text(self.margin_mm, 20, "国立国会図書館", size=14, bold=True)
+            self.text(self.margin_mm, 26, "National Diet Library", size=10)
+        else:
+            self.text(self.margin_mm, 20, "National Diet Library", size=14, bold=True)
+            self.text(self.margin_mm, 26, "国立国会図書館", size=10)
         y = 32.0
         for line in site_lines:
             self.text(self.margin_mm, y, line, size=8)

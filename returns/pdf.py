@@ -17,6 +17,8 @@ class ReturnAddressLabel(PdfDocument):
     title = "Return address label"
     pagesize = landscape(A6)
     margin_mm = 8
+    # The label is read by post offices on the way to Japan: always English.
+    language = "en"
 
     def __init__(self, *, site: Site, library: Library) -> None:
         self.site = site

@@ -59,7 +59,7 @@ def _test_database_url() -> str:
 class Worker:
     def __init__(self, queue: str, log: Path, **env: str) -> None:
         self.log = log
-        self.process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+        self.process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",

@@ -57,11 +57,12 @@ class _ShipmentDocument(PdfDocument):
     def __init__(self, *, shipment: Shipment, loans: Sequence[LoanRequest]) -> None:
         self.shipment = shipment
         self.loans = list(loans)
+        self.language = shipment.library.language
 
     def site_lines(self) -> list[str]:
         site = self.shipment.site
         return [
-            site.name,
+            site.local_name,
             site.department,
             *site.address.splitlines(),
             _("Fax: %(fax)s   Email: %(email)s") % {"fax": site.fax, "email": site.email},
@@ -97,7 +98,8 @@ class LoanSlip(_ShipmentDocument):
         right = self.width_mm - m
         y = self.letterhead(site_lines=self.site_lines())
         self.text(m, y, _("Loan Slip"), size=16, bold=True)
-        self.text(m + 32, y, "貸出票", size=12)
+        if not self.in_japanese:
+            self.text(m + 32, y, "貸出票", size=12)
         self.text(
             right,
             y,
@@ -195,7 +197,8 @@ class ToBorrowers(_ShipmentDocument):
         site = self.shipment.site
         self.text(x, 18, _("To Borrowers"), size=16, bold=True)
         self.text(x, 24, _("National Diet Library"), size=9)
-        self.text(x + 34, 24, "国立国会図書館", size=9)
+        if not self.in_japanese:
+            self.text(x + 34, 24, "国立国会図書館", size=9)
         y = 32.0
         y = self.wrapped(
             x,
@@ -239,13 +242,14 @@ class ToBorrowers(_ShipmentDocument):
         library = self.shipment.library
         right = x + width
         self.text(x, 18, _("Receipt Letter of the Loan Material"), size=14, bold=True)
-        self.text(x, 24, "資料受領書", size=9)
+        if not self.in_japanese:
+            self.text(x, 24, "貸出資料受領書", size=9)
         self.box(x, 28, width, 19, width=0.8)
         self.text(x + 3, 33, _("Send within three days of receipt, by fax or email, to:"), size=8.5)
         self.text(
             x + 3,
             38,
-            _("%(site)s, National Diet Library") % {"site": site.name},
+            _("%(site)s, National Diet Library") % {"site": site.local_name},
             size=9.5,
             bold=True,
         )
