@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test install install-dev lint migrate demo worker beat clean
+.PHONY: run test e2e install install-dev lint migrate demo worker beat clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ test: $(DEV_STAMP)
 	$(BIN)/pybabel -q compile -d locale -D django
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## make e2e: only the browser tests (needs `apt-get install -y chromium` and npm);
+## `make test` runs them too, and skips them where Chromium or axe-core is missing
+e2e: $(DEV_STAMP)
+	npm ci --no-audit --no-fund
+	$(BIN)/pybabel -q compile -d locale -D django
+	$(BIN)/python -m pytest -m browser e2e $(PYTEST_ARGS)
+
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -47,4 +54,4 @@ beat: $(STAMP)
 	$(BIN)/celery -A ndl_ill beat -l info
 
 clean:
-	rm -rf $(VENV) db.sqlite3 var staticfiles
+	rm -rf $(VENV) db.sqlite3 var staticfiles screenshots node_modules

@@ -82,7 +82,9 @@ def seed(loans: int) -> dict[str, int]:
 
     from core.models import Site, SiteCode
 
-    libraries = min(max(loans // 200, 10), 99_999)  # User IDs have five digits
+    # One block of a hundred loans per library, so that no library has more
+    # than ten outstanding items (the database refuses an eleventh).
+    libraries = min(max(loans // 100, 10), 99_999)  # User IDs have five digits
     shipments = (loans + 9) // 10
     tokyo = Site.objects.get(code=SiteCode.TOKYO).pk
     with connection.cursor() as cur:
@@ -143,9 +145,10 @@ def seed(loans: int) -> dict[str, int]:
             },
             f"generate_series(1, {shipments}) AS g",
         )
-        # Per hundred loans: 60 returned, 36 held and not yet due, 2 due
+        # Per hundred loans: 91 returned, 5 held and not yet due, 2 due
         # yesterday (flagged tonight), 1 overdue with no notice due, 1 due
-        # its second notice. Loans in a late parcel are still in transit.
+        # its second notice. Loans in a late parcel are still in transit;
+        # a block holds at most nine outstanding items plus one in transit.
         bucket = "g % 100"
         in_late_parcel = "((g - 1) / 10 + 1) % 100 = 0"
         insert_select(
@@ -160,11 +163,11 @@ def seed(loans: int) -> dict[str, int]:
                 "channel": "'portal'",
                 "requested_at": "now()",
                 "status": f"CASE WHEN {in_late_parcel} THEN 'shipped' "
-                f"WHEN {bucket} < 60 THEN 'checked_in' WHEN {bucket} < 98 THEN 'received' "
+                f"WHEN {bucket} < 91 THEN 'checked_in' WHEN {bucket} < 98 THEN 'received' "
                 "ELSE 'overdue' END",
                 "received_on": f"CASE WHEN {in_late_parcel} THEN NULL ELSE DATE '2026-03-11' END",
                 "due_on": f"CASE WHEN {in_late_parcel} THEN NULL "
-                f"WHEN {bucket} < 60 THEN DATE '2026-04-11' "
+                f"WHEN {bucket} < 91 THEN DATE '2026-04-11' "
                 f"WHEN {bucket} < 96 THEN DATE '{TODAY}' + 14 "
                 f"WHEN {bucket} < 98 THEN DATE '{TODAY}' - 1 "
                 f"WHEN {bucket} = 98 THEN DATE '{TODAY}' - 12 "

@@ -306,6 +306,10 @@ class LoanRequest(models.Model):
         indexes = [
             models.Index(fields=["library", "status"], name="loans_request_library_status"),
             models.Index(fields=["status", "due_on"], name="loans_request_status_due"),
+            # The portal's request list: a library's newest requests first.
+            models.Index(
+                fields=["library", "-requested_at", "-id"], name="loans_request_library_recent"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

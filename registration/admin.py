@@ -326,7 +326,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         created: list[Application] = []
 
         def run(f: forms.Form) -> None:
-            assert isinstance(f, ApplicationRecordForm)  # noqa: S101
+            assert isinstance(f, ApplicationRecordForm)  # noqa: S101 - for mypy  # nosec B101
             created.append(services.application_record(actor=request.user, **f.service_kwargs()))  # type: ignore[arg-type]
 
         if request.method == "POST" and form.is_valid():
@@ -381,7 +381,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         )
 
         def run(f: forms.Form) -> None:
-            assert isinstance(f, ReplyForm)  # noqa: S101
+            assert isinstance(f, ReplyForm)  # noqa: S101 - for mypy  # nosec B101
             services.application_reply_record(
                 actor=request.user,  # type: ignore[arg-type]
                 application=application,
@@ -602,7 +602,7 @@ class LibraryAdmin(admin.ModelAdmin):
         )
 
         def run(f: forms.Form) -> None:
-            assert isinstance(f, ChangeNoticeForm)  # noqa: S101
+            assert isinstance(f, ChangeNoticeForm)  # noqa: S101 - for mypy  # nosec B101
             services.change_notice_record(
                 actor=request.user,  # type: ignore[arg-type]
                 library=library,

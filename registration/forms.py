@@ -29,7 +29,7 @@ def _detail_fields() -> dict[str, forms.Field]:
             continue
         model_field = cast(models.Field, Library._meta.get_field(name))
         field = model_field.formfield()
-        assert field is not None  # noqa: S101 - every detail field is editable
+        assert field is not None  # noqa: S101 - every detail field is editable  # nosec B101
         fields[name] = field
     return fields
 

@@ -300,7 +300,7 @@ def _case_open(
         obj=case,
         data={"kind": kind, "by_library": reported_by_library, "loan": loan.pk},
     )
-    assert loan.shipment is not None  # noqa: S101 - only shipped loans reach here
+    assert loan.shipment is not None  # noqa: S101 - only shipped loans reach here  # nosec B101
     site = loan.shipment.site
     mail_queue(
         to=[site.email],
@@ -457,7 +457,7 @@ def damage_case_settle(*, case_id: int, settled_on: dt.date, note: str, actor: U
             raise DomainError(
                 _("Record NDL's instruction before settling the case."), code="not_instructed"
             )
-        assert case.instructed_on is not None  # noqa: S101 - guaranteed by the status
+        assert case.instructed_on is not None  # noqa: S101 - guaranteed by the status  # nosec B101
         if settled_on < case.instructed_on:
             raise DomainError(
                 _("The settlement cannot be dated before the instruction (%(date)s).")

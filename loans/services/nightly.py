@@ -207,7 +207,7 @@ def library_overdue_notify(*, library_id: int, today: dt.date, days: Sequence[in
         by_count: dict[int, list[int]] = defaultdict(list)
         items: list[OverdueItem] = []
         for loan in loans:
-            assert loan.due_on is not None  # noqa: S101 - guaranteed by the filter
+            assert loan.due_on is not None  # noqa: S101 - guaranteed by the filter  # nosec B101
             days_overdue = (today - loan.due_on).days
             owed = _notices_owed(days_overdue=days_overdue, days=days)
             by_count[owed].append(loan.pk)

@@ -4,7 +4,7 @@ from .base import *  # noqa: F403
 from .base import BASE_DIR, DATABASES, env
 
 DEBUG = False
-SECRET_KEY = "test-only-not-a-secret"  # noqa: S105
+SECRET_KEY = "test-only-not-a-secret"  # noqa: S105 - tests only  # nosec B105
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 DATABASES["default"] = env.db("DATABASE_URL", default="sqlite://:memory:")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -33,9 +33,9 @@ def _s10(serial: int) -> str:
 
 
 # Demo-only credentials, printed for whoever runs the demo on their machine.
-ADMIN_PASSWORD = "ndl-admin-demo-2026"  # noqa: S105
-STAFF_PASSWORD = "ndl-lending-demo-2026"  # noqa: S105
-LIBRARY_PASSWORD = "library-portal-demo-2026"  # noqa: S105
+ADMIN_PASSWORD = "ndl-admin-demo-2026"  # noqa: S105 - demo only  # nosec B105
+STAFF_PASSWORD = "ndl-lending-demo-2026"  # noqa: S105 - demo only  # nosec B105
+LIBRARY_PASSWORD = "library-portal-demo-2026"  # noqa: S105 - demo only  # nosec B105
 
 DEMO_LIBRARY: dict[str, Any] = {
     "name": "Demo University East Asian Library",
