@@ -96,7 +96,8 @@ def test_statistics_page_query_count_is_constant(staff_client, django_assert_max
     _shipped_loans(1)
     with django_assert_max_num_queries(20) as few:
         staff_client.get("/admin/statistics/")
-    _shipped_loans(20, library=LibraryFactory(country="FR"))
+    for _ in range(4):  # no library may hold more than ten items
+        _shipped_loans(5, library=LibraryFactory(country="FR"))
     with django_assert_max_num_queries(len(few.captured_queries)):
         staff_client.get("/admin/statistics/")
 
