@@ -5,21 +5,23 @@ from django.shortcuts import render
 
 from core.portal import library_required, request_library
 
-from .. import selectors
-from ..models import CANCELLABLE_STATUSES, LOAN_CAP
+from ..models import CANCELLABLE_STATUSES
+from ..selectors_dashboard import DUE_SOON_DAYS, library_dashboard
 
 
 @library_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     library = request_library(request)
+    board = library_dashboard(library=library)
     return render(
         request,
         "loans/dashboard.html",
         {
             "library": library,
-            "outstanding": selectors.library_outstanding_count(library=library),
-            "cap": LOAN_CAP,
-            "open_requests": selectors.library_open_requests(library=library),
+            "board": board,
+            "outstanding": board.outstanding_count,
+            "cap": board.cap,
+            "due_soon_days": DUE_SOON_DAYS,
             "cancellable": CANCELLABLE_STATUSES,
         },
     )
