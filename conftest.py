@@ -11,6 +11,19 @@ from core.models import Site, SiteCode
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     from django.conf import settings
 
+    # Every transactional test restores the migrated data (the NDL sites, the
+    # staff roles) afterwards. Mixing tests that do with tests that do not
+    # would leave later tests without the sites, or with the roles twice.
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker is not None
+            and marker.kwargs.get("transaction")
+            and not marker.kwargs.get("serialized_rollback")
+        ):
+            kwargs = {**marker.kwargs, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+
     engine = settings.DATABASES["default"]["ENGINE"]
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL")
     for item in items:

@@ -18,7 +18,7 @@ from loans.models import LoanRequest, LoanStatus, Material, Shipment
 from loans.services.nightly import NightlyReport, nightly_run
 from loans.tests.factories import MaterialFactory
 from loans.tests.factories_nightly import HeldLoanFactory, NightlyShipmentFactory
-from registration.models import Language
+from registration.models import Language, Library
 from registration.tests.factories import LibraryFactory
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -260,10 +260,13 @@ def test_a_late_receipt_is_noticed_once(run):
 
 
 def _quiet_loans(n: int) -> None:
-    """``n`` held loans that need nothing tonight, inserted in bulk."""
-    library = LibraryFactory()
+    """``n`` held loans that need nothing tonight, inserted in bulk, ten per
+    library (no library may hold more)."""
+    libraries = Library.objects.bulk_create(LibraryFactory.build() for _ in range((n + 9) // 10))
     shipment = NightlyShipmentFactory(
-        library=library, delivered_on=dt.date(2026, 4, 10), receipt_letter_on=dt.date(2026, 4, 11)
+        library=libraries[0],
+        delivered_on=dt.date(2026, 4, 10),
+        receipt_letter_on=dt.date(2026, 4, 11),
     )
     tokyo_site = shipment.site
     materials = Material.objects.bulk_create(
@@ -271,7 +274,7 @@ def _quiet_loans(n: int) -> None:
     )
     LoanRequest.objects.bulk_create(
         LoanRequest(
-            library=library,
+            library=libraries[i // 10],
             material=material,
             status=LoanStatus.RECEIVED,
             channel="portal",
@@ -279,7 +282,7 @@ def _quiet_loans(n: int) -> None:
             received_on=dt.date(2026, 4, 10),
             due_on=_day(30),
         )
-        for material in materials
+        for i, material in enumerate(materials)
     )
 
 
