@@ -7,18 +7,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_stubs_ext import StrOrPromise
 
 from core.models import Site
 from loans.models import LoanRequest, LoanStatus, Shipment
 from registration.models import Application, LibraryStatus
 from returns.models import CaseStatus, CheckIn, DamageCase
+
+if TYPE_CHECKING:  # a dev-only package: the types are checked, never imported at run time
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)

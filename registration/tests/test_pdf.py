@@ -2,6 +2,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.utils import translation
 from pypdf import PdfReader
 
 from registration.pdf import ApprovalLetter, RegistrationCertificate, RequestForm
@@ -71,3 +72,45 @@ def test_the_japanese_name_is_written_with_a_cid_font(library):
 def test_documents_exist_only_for_a_registered_library():
     with pytest.raises(ValueError, match="registered library"):
         RegistrationCertificate(library=ApplicantFactory()).render()
+
+
+def test_a_japanese_librarys_certificate_is_in_japanese_whatever_the_staff_language(library):
+    library.language = "ja"
+    with translation.override("en"):
+        text = text_of(RegistrationCertificate(library=library).render())
+    assert "利用者登録証" in text
+    assert "ILL-GB-00007" in text
+    assert "関西館 図書館協力課" in text
+    assert "2026年11月2日" in text
+    assert "イギリス" in text
+    assert "Certificate of User Registration" not in text
+    assert "ILL Section" not in text
+
+
+def test_an_english_librarys_certificate_is_in_english_for_japanese_staff(library):
+    library.language = "en"
+    with translation.override("ja"):
+        text = text_of(RegistrationCertificate(library=library).render())
+    assert "Certificate of User Registration" in text
+    assert "2 November 2026" in text and "United Kingdom" in text
+    assert "ILL Section, Public Services Division" in text
+    assert "利用者登録証" not in text and "関西館" not in text
+
+
+@pytest.mark.parametrize(
+    ("document", "title", "english_title"),
+    [
+        (ApprovalLetter, "サービス 利用者登録承認通知", "Approval of your application"),
+        (RegistrationCertificate, "利用者登録証", "Certificate of User Registration"),
+        (RequestForm, "図書館間貸出申込書", "Designated Request Form"),
+    ],
+)
+def test_a_japanese_library_gets_each_document_in_japanese_once(
+    library, document, title, english_title
+):
+    library.language = "ja"
+    text = text_of(document(library=library).render())
+    assert text.count(title) == 1
+    assert english_title not in text
+    assert "ILL-GB-00007" in text
+    assert "国立国会図書館 関西館 図書館協力課" in text
