@@ -1,7 +1,8 @@
 """Time `import_catalogue` on 100,000 generated rows (target: under 30 s on PostgreSQL).
 
     createdb ndl_import_bench
-    DATABASE_URL=postgres://USER@HOST:5432/ndl_import_bench python bench/import_catalogue.py [--rows N]
+    DATABASE_URL=postgres://USER@HOST:5432/ndl_import_bench \\
+        python bench/import_catalogue.py [--rows N]
 
 The database is migrated first; the run imports the file into an empty
 catalogue, then imports it again (every row an update), and prints both times.

@@ -20,6 +20,7 @@ from .. import selectors
 from ..forms import RequestItemsForm, SearchForm
 from ..models import CANCELLABLE_STATUSES, LOAN_CAP, LoanRequest, LoanStatus, RequestChannel
 from ..rules import current_language, loanability, rejection_messages
+from ..selectors_dashboard import loan_timeline, status_labels, timeline_labels, ymd
 from ..services.requests import loan_request_cancel, loan_request_create
 
 SEARCH_PAGE_SIZE = 20
@@ -112,14 +113,18 @@ def request_list(request: HttpRequest) -> HttpResponse:
     if status in LoanStatus.values:
         loans = loans.filter(status=status)
     page = Paginator(loans, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Each status translated once, not once per row and option.
+    labels = status_labels()
+    rows = [(loan, ymd(loan.requested_at), labels[loan.status]) for loan in page]
     return render(
         request,
         "loans/request_list.html",
         {
             "library": library,
             "page": page,
+            "rows": rows,
             "status": status,
-            "statuses": LoanStatus.choices,
+            "statuses": list(labels.items()),
             "cancellable": CANCELLABLE_STATUSES,
         },
     )
@@ -142,6 +147,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "library": request_library(request),
             "loan": loan,
+            "timeline": loan_timeline(loan, timeline_labels(), status_labels()),
             "reasons": reasons,
             "can_cancel": loan.status in CANCELLABLE_STATUSES,
         },
