@@ -28,7 +28,41 @@ for _font in (SERIF_JA, SANS_JA):
 
 
 def _needs_cjk(text: str) -> bool:
-    return any(ord(ch) > 0x2FF for ch in text)
+    """True if Helvetica (WinAnsi) cannot draw some character of ``text``."""
+    try:
+        text.encode("cp1252")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _runs(value: str, *, bold: bool = False) -> list[tuple[str, str]]:
+    """Split ``value`` into (font, text) runs: Japanese in a CID font, Latin
+    words in Helvetica. Digits, spaces and punctuation stay with the text
+    around them, so "2026年11月24日" is one run and "ILL-US-00001" another."""
+    latin, japanese = (SANS_BOLD, SANS_JA) if bold else (SANS, SERIF_JA)
+    kinds = ["J" if _needs_cjk(ch) else ("L" if ch.isalpha() else "N") for ch in value]
+    strong = [k for k in kinds if k != "N"]
+    current = strong[0] if strong else "L"
+    runs: list[tuple[str, str]] = []
+    for ch, kind in zip(value, kinds, strict=True):
+        if kind != "N":
+            current = kind
+        font = japanese if current == "J" else latin
+        if runs and runs[-1][0] == font:
+            runs[-1] = (font, runs[-1][1] + ch)
+        else:
+            runs.append((font, ch))
+    return runs
+
+
+def text_width(value: str, *, size: float, bold: bool = False) -> float:
+    """The width of ``value`` in points, as ``PdfDocument.text`` draws it."""
+    return sum(pdfmetrics.stringWidth(t, f, size) for f, t in _runs(value, bold=bold))
+
+
+# Full-width punctuation on purpose: these are the Japanese marks.
+_NO_LINE_START = frozenset("、。，．・：；？！」』）】〕〉》ー々")  # noqa: RUF001
 
 
 class PdfDocument:
@@ -85,18 +119,18 @@ class PdfDocument:
         bold: bool = False,
         align: str = "left",
     ) -> None:
-        """Draw one line; switches to a Japanese font when the text needs it."""
-        font = (
-            (SANS_JA if bold else SERIF_JA) if _needs_cjk(value) else (SANS_BOLD if bold else SANS)
-        )
-        self.canvas.setFont(font, size)
+        """Draw one line. Japanese runs use a Japanese CID font and the rest
+        Helvetica, so Latin letters inside a Japanese line keep their own
+        spacing in every viewer."""
         px, py = x * mm, (self.height_mm - y) * mm
-        if align == "center":
-            self.canvas.drawCentredString(px, py, value)
-        elif align == "right":
-            self.canvas.drawRightString(px, py, value)
-        else:
-            self.canvas.drawString(px, py, value)
+        runs = _runs(value, bold=bold)
+        if align != "left":
+            width = sum(pdfmetrics.stringWidth(t, f, size) for f, t in runs)
+            px -= width / 2 if align == "center" else width
+        for font, part in runs:
+            self.canvas.setFont(font, size)
+            self.canvas.drawString(px, py, part)
+            px += pdfmetrics.stringWidth(part, font, size)
 
     def lines(
         self, x: float, y: float, values: list[str], *, size: float = 10, leading: float = 5
@@ -111,12 +145,13 @@ class PdfDocument:
         self, x: float, y: float, value: str, *, width: float, size: float = 10, leading: float = 5
     ) -> float:
         """Draw a paragraph wrapped to ``width`` mm; return the y below it."""
-        font = SERIF_JA if _needs_cjk(value) else SANS
         for paragraph in value.splitlines() or [""]:
             line = ""
             for word in _split_words(paragraph):
                 candidate = f"{line}{word}"
-                if line and pdfmetrics.stringWidth(candidate, font, size) > width * mm:
+                too_wide = text_width(candidate, size=size) > width * mm
+                # Japanese closing punctuation never starts a line (kinsoku).
+                if line and too_wide and word not in _NO_LINE_START:
                     self.text(x, y, line.rstrip(), size=size)
                     y += leading
                     line = word.lstrip()
