@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.fields import IdModelChoiceField, IdModelMultipleChoiceField
 from core.models import Site
 from loans.models import LoanRequest
 
@@ -26,9 +27,9 @@ def _not_future(value: dt.date) -> dt.date:
     return value
 
 
-class _LoanChoiceField(forms.ModelMultipleChoiceField):
+class _LoanChoiceField(IdModelMultipleChoiceField):
     def label_from_instance(self, obj: LoanRequest) -> str:  # type: ignore[override]
-        site = obj.shipment.site.name if obj.shipment else ""
+        site = obj.shipment.site.local_name if obj.shipment else ""
         due = obj.due_on.isoformat() if obj.due_on else ""
         return _("%(ndl_id)s %(title)s — %(site)s (due %(due)s)") % {
             "ndl_id": obj.material.ndl_id,
@@ -85,7 +86,7 @@ class StaffDamageReportForm(DamageReportForm):
 
 class CheckInForm(forms.Form):
     ndl_id = forms.CharField(label=_("NDL ID of the item"), max_length=20)
-    site = forms.ModelChoiceField(label=_("Checked in at"), queryset=Site.objects.all())
+    site = IdModelChoiceField(label=_("Checked in at"), queryset=Site.objects.all())
     checked_in_on = forms.DateField(label=_("Checked in on"), widget=DATE_WIDGET)
     condition = forms.ChoiceField(label=_("Condition"), choices=ItemCondition.choices)
     loan_slip_enclosed = forms.BooleanField(label=_("Loan slip enclosed"), required=False)

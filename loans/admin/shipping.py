@@ -49,7 +49,7 @@ class SiteFilter(admin.SimpleListFilter):
     field_path = "material__site"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [(str(site.pk), site.name) for site in Site.objects.all()]
+        return [(str(site.pk), site.local_name) for site in Site.objects.all()]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value():

@@ -53,6 +53,9 @@ PASSWORD = "correct horse battery staple"
 
 FUZZ = settings(
     max_examples=15,
+    # CI runs the same examples every time, so a red build is reproducible;
+    # explore further by hand with `pytest --hypothesis-seed=N`.
+    derandomize=True,
     deadline=None,
     database=None,  # no example database in the working tree
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -292,3 +292,30 @@ def test_admin_lists_have_a_fixed_number_of_queries(
         make()
     with django_assert_num_queries(queries):
         staff_client.get(url)
+
+
+@pytest.mark.parametrize("bad", ["9223372036854775808", "-1", "1e3", "٣", "0"])
+def test_a_return_with_an_impossible_item_id_is_refused_not_a_500(bad):
+    from django.test import Client
+
+    from core.models import AuditEntry, User
+    from registration.tests.factories import LibraryFactory
+    from returns.models import ReturnParcel
+
+    library = LibraryFactory()
+    client = Client()
+    client.force_login(User.objects.create(username=library.user_id, library=library))
+    audit = AuditEntry.objects.count()
+    response = client.post(
+        reverse("returns:parcel_create"),
+        {
+            "loans": [bad],
+            "method": "registered_air_mail",
+            "tracking_number": "RR123456785JP",
+            "sent_on": "2026-03-15",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["loans"]
+    assert not ReturnParcel.objects.exists()
+    assert AuditEntry.objects.count() == audit
