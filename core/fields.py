@@ -16,17 +16,11 @@ from django.core.exceptions import ValidationError
 MAX_ID = 2**63 - 1
 
 
-def _check_id(field: forms.ModelChoiceField, value: Any) -> None:
+def _check_id(field: forms.ModelChoiceField, value: Any, *, error: str) -> None:
     text = str(value).strip()
     if not (text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID):
         raise ValidationError(
-            field.error_messages[
-                "invalid_pk_value"
-                if "invalid_pk_value" in field.error_messages
-                else "invalid_choice"
-            ],
-            code="invalid_pk_value",
-            params={"pk": value, "value": value},
+            field.error_messages[error], code=error, params={"pk": value, "value": value}
         )
 
 
@@ -34,7 +28,7 @@ class IdModelChoiceField(forms.ModelChoiceField):
     def to_python(self, value: Any) -> Any:
         model = self.queryset.model if self.queryset is not None else None
         if value not in self.empty_values and not (model and isinstance(value, model)):
-            _check_id(self, value)
+            _check_id(self, value, error="invalid_choice")
         return super().to_python(value)
 
 
@@ -42,5 +36,5 @@ class IdModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     def _check_values(self, value: Any) -> Any:
         for item in value if isinstance(value, list | tuple) else ():
             if isinstance(item, str | int):
-                _check_id(self, item)
+                _check_id(self, item, error="invalid_pk_value")
         return super()._check_values(value)  # type: ignore[misc]  # Django's own hook, not in the stubs

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from .i18n import in_japanese
 
 
 class SiteCode(models.TextChoices):
@@ -37,7 +38,7 @@ class Site(models.Model):
     @property
     def local_name(self) -> str:
         """The site's name in the language being rendered (portal, email, PDF)."""
-        return self.name_ja if (get_language() or "").startswith("ja") else self.name
+        return self.name_ja if in_japanese() else self.name
 
     @property
     def return_address_lines(self) -> list[str]:

@@ -17,6 +17,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
+from .i18n import in_japanese
+
 SERIF_JA = "HeiseiMin-W3"
 SANS_JA = "HeiseiKakuGo-W5"
 SANS = "Helvetica"
@@ -84,7 +86,7 @@ class PdfDocument:
 
     @property
     def in_japanese(self) -> bool:
-        return (translation.get_language() or "").startswith("ja")
+        return in_japanese()
 
     def _render(self) -> bytes:
         buffer = io.BytesIO()

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 from registration.models import Library
@@ -24,22 +25,37 @@ class SearchForm(forms.Form):
     )
 
 
+class NdlIdsField(forms.Field):
+    """The ticked NDL IDs as a list of strings.
+
+    Any ID is accepted here: which ones exist and may be lent is the request
+    service's question. Only a NUL byte is refused, as Django refuses it in
+    every other text field (PostgreSQL cannot store or query it).
+    """
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "invalid_list": forms.MultipleChoiceField.default_error_messages["invalid_list"]
+    }
+
+    def to_python(self, value: Any) -> list[str]:
+        if not value:
+            return []
+        if not isinstance(value, list | tuple):
+            raise forms.ValidationError(self.error_messages["invalid_list"], code="invalid_list")
+        ids = [str(item).strip() for item in value]
+        for item in ids:
+            ProhibitNullCharactersValidator()(item)
+        return [item for item in ids if item]
+
+
 class RequestItemsForm(forms.Form):
     """The checkboxes of the search page: the NDL IDs to request."""
 
-    ndl_ids = forms.MultipleChoiceField(
+    ndl_ids = NdlIdsField(
         label=_("Items"),
         error_messages={"required": _("Tick at least one item to request.")},
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Any ID is accepted here; the service says which ones do not exist.
-        submitted = self.data.getlist("ndl_ids") if hasattr(self.data, "getlist") else []
-        field = self.fields["ndl_ids"]
-        assert isinstance(field, forms.MultipleChoiceField)  # noqa: S101 - for mypy  # nosec B101
-        # …but not a NUL byte, which PostgreSQL refuses in a query (a 500).
-        field.choices = [(i, i) for i in submitted if "\x00" not in i]
 
     def clean_ndl_ids(self) -> list[str]:
         ids: list[str] = self.cleaned_data["ndl_ids"]

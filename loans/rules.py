@@ -17,8 +17,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.utils import translation
-
 from .models import NON_BOOK_TYPES, SERIAL_TYPES, LanguageCategory, Material, MaterialType
 
 # "Japanese books acquired in 1996 or later and foreign books acquired in 1948 or later."
@@ -236,8 +234,3 @@ def rejection_messages(
     if note and Reason.OTHER not in codes and Reason.STAFF_EXCLUDED not in codes:
         messages.append(note)
     return messages
-
-
-def current_language() -> str:
-    """The language of the messages for the current request: "ja" or "en"."""
-    return "ja" if (translation.get_language() or "en").startswith("ja") else "en"

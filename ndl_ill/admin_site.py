@@ -73,7 +73,7 @@ class NdlAdminSite(admin.AdminSite):
     def index(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> TemplateResponse:
-        context = {**(extra_context or {}), "work_queues": work_queues(user=request.user)}
+        context = {**(extra_context or {}), "work_queues": work_queues()}
         return super().index(request, extra_context=context)
 
     def statistics_view(self, request: HttpRequest) -> TemplateResponse:

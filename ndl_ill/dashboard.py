@@ -5,19 +5,16 @@ Each queue is one aggregate over one table, whatever the data volume.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Site
 from loans.models import LoanRequest, LoanStatus, Shipment
-from registration.models import Application, LibraryStatus
+from registration.selectors import AgeBand, application_list_open
 from returns.models import CaseStatus, CheckIn, DamageCase
 
 if TYPE_CHECKING:  # a dev-only package: the types are checked, never imported at run time
@@ -42,16 +39,12 @@ def _url(model: str, query: str = "") -> str:
     return url + (f"?{query}" if query else "")
 
 
-def work_queues(*, user: object) -> list[Queue]:
-    today = timezone.localdate()
-    _min_days, max_days = settings.NDL_APPROVAL_TARGET_DAYS
-    over_target = today - dt.timedelta(days=max_days)
-    apps = Application.objects.filter(
-        library__status__in=[LibraryStatus.UNDER_REVIEW, LibraryStatus.INFO_REQUESTED]
-    ).aggregate(
-        open=Count("pk"),
-        late=Count("pk", filter=Q(received_on__lt=over_target)),
-    )
+def work_queues() -> list[Queue]:
+    # The age bands are registration's rule; count through its selectors.
+    apps = {
+        "open": application_list_open().count(),
+        "late": application_list_open(band=AgeBand.OVERDUE).count(),
+    }
     loans = LoanRequest.objects.aggregate(
         to_decide=Count("pk", filter=Q(status=LoanStatus.REQUESTED)),
         overdue=Count("pk", filter=Q(status=LoanStatus.OVERDUE)),
@@ -78,7 +71,7 @@ def work_queues(*, user: object) -> list[Queue]:
         Queue(
             _("Applications open (over six weeks: %(late)d)") % {"late": apps["late"]},
             apps["open"],
-            _url("registration.application"),
+            _url("registration.application", f"age={AgeBand.OVERDUE}" if apps["late"] else ""),
             urgent=apps["late"] > 0,
         ),
         Queue(

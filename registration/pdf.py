@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar
 
-from django.utils import formats, translation
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, pgettext
 from reportlab.pdfgen.canvas import Canvas
 
+from core.i18n import in_japanese
 from core.models import Site
 from core.pdf import PdfDocument
 
@@ -51,7 +52,7 @@ def _date(value: dt.date | None) -> str:
     """The date in the active language: "2 November 2026" or "2026年11月2日"."""
     if not value:
         return ""
-    japanese = (translation.get_language() or "").startswith("ja")
+    japanese = in_japanese()
     return formats.date_format(value, "DATE_FORMAT" if japanese else "j F Y")
 
 

@@ -23,7 +23,7 @@ from core.errors import DomainError
 from core.models import Site, User
 from loans.models import HELD_STATUSES, LoanRequest, LoanStatus
 from loans.services.shipping import staff_site
-from loans.services.transitions import loan_transition
+from loans.services.transitions import loan_transition, loans_lock
 from loans.tracking import s10_normalize, validate_s10
 from registration.models import Library
 
@@ -66,19 +66,6 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _lock_loans(*, loan_ids: Sequence[int], library: Library | None = None) -> list[LoanRequest]:
-    ids = sorted(set(loan_ids))
-    if not ids:
-        raise DomainError(_("Choose at least one item."), code="no_items")
-    qs = LoanRequest.objects.select_for_update(of=("self",)).filter(pk__in=ids)
-    if library is not None:
-        qs = qs.filter(library=library)
-    loans = list(qs.select_related("material", "shipment", "shipment__site").order_by("pk"))
-    if len(loans) != len(ids):
-        raise DomainError(_("Some of the chosen items are not on loan to you."), code="missing")
-    return loans
-
-
 # --- Return parcels -----------------------------------------------------------
 
 
@@ -113,7 +100,7 @@ def return_parcel_record(
     if sent_on > _today():
         raise DomainError(_("The date sent cannot be in the future."), code="future_date")
     with transaction.atomic():
-        loans = _lock_loans(loan_ids=loan_ids, library=library)
+        loans = loans_lock(loan_ids=loan_ids, library=library)
         for loan in loans:
             if loan.status not in HELD_STATUSES:
                 raise DomainError(
@@ -197,7 +184,7 @@ def loan_check_in(
     if checked_in_on > _today():
         raise DomainError(_("The check-in date cannot be in the future."), code="future_date")
     with transaction.atomic():
-        (loan,) = _lock_loans(loan_ids=[loan_id])
+        (loan,) = loans_lock(loan_ids=[loan_id])
         if loan.status == LoanStatus.CHECKED_IN or CheckIn.objects.filter(loan=loan).exists():
             raise DomainError(
                 _("Request #%(id)s is already checked in.") % {"id": loan.pk},
@@ -329,7 +316,7 @@ def damage_case_report(
     if reported_on > _today():
         raise DomainError(_("The report date cannot be in the future."), code="future_date")
     with transaction.atomic():
-        (loan,) = _lock_loans(loan_ids=[loan_id], library=library)
+        (loan,) = loans_lock(loan_ids=[loan_id], library=library)
         allowed: tuple[LoanStatus, ...] = (
             LIBRARY_REPORTABLE_STATUSES if library is not None else STAFF_REPORTABLE_STATUSES
         )

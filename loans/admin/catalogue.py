@@ -10,8 +10,10 @@ from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import current_language
+
 from ..models import Material
-from ..rules import current_language, loanability
+from ..rules import loanability
 from ..services.catalogue import material_save
 
 

@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from core.errors import DomainError
+from core.i18n import current_language
 
 from ..forms import KeyInRequestForm, RejectForm
 from ..models import CANCELLABLE_STATUSES, LoanRequest, LoanStatus
 from ..pdf.letters import RefusalLetter
-from ..rules import current_language, loanability, rejection_messages
+from ..rules import loanability, rejection_messages
 from ..services.requests import loan_request_accept, loan_request_create, loan_request_reject
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from core.audit import audit_log
 from core.emails import mail_queue
 from core.errors import DomainError
+from core.i18n import current_language
 from core.models import User
 from registration.models import Library, LibraryStatus
 
@@ -26,7 +27,7 @@ from ..models import (
     Material,
     RequestChannel,
 )
-from ..rules import REJECT_CODES, Reason, current_language, loanability, rejection_messages
+from ..rules import REJECT_CODES, Reason, loanability, rejection_messages
 from .transitions import loan_transition
 
 

@@ -26,7 +26,7 @@ from loans.models import LoanRequest, LoanStatus, ReceiptChannel, Shipment
 from loans.tracking import s10_normalize, validate_s10
 from registration.models import Library
 
-from .transitions import loan_transition
+from .transitions import loan_transition, loans_lock
 
 NO_EXTENSION_MESSAGE = gettext_lazy(
     "The NDL does not extend the deadline of loans. Please return the materials; "
@@ -56,29 +56,13 @@ def _check_staff_site(*, actor: User, site_id: int) -> None:
         )
 
 
-def _lock_loans(loan_ids: Sequence[int]) -> list[LoanRequest]:
-    """Lock the loans in pk order (so concurrent services cannot deadlock)."""
-    ids = sorted(set(loan_ids))
-    if not ids:
-        raise DomainError(_("Choose at least one item."), code="no_items")
-    loans = list(
-        LoanRequest.objects.select_for_update(of=("self",))
-        .select_related("material", "material__site", "library")
-        .filter(pk__in=ids)
-        .order_by("pk")
-    )
-    if len(loans) != len(ids):
-        raise DomainError(_("Some of the chosen items no longer exist."), code="missing")
-    return loans
-
-
 # --- Pull and pack ------------------------------------------------------------
 
 
 def loan_pack(*, loan_id: int, actor: User) -> LoanRequest:
     """Staff pulled the accepted item from the stacks and packed it."""
     with transaction.atomic():
-        (loan,) = _lock_loans([loan_id])
+        (loan,) = loans_lock(loan_ids=[loan_id])
         _check_staff_site(actor=actor, site_id=loan.material.site_id)
         if loan.status != LoanStatus.ACCEPTED:
             raise DomainError(
@@ -121,7 +105,7 @@ def shipment_dispatch(
     if shipped_on > _today():
         raise DomainError(_("The shipping date cannot be in the future."), code="future_date")
     with transaction.atomic():
-        loans = _lock_loans(loan_ids)
+        loans = loans_lock(loan_ids=loan_ids)
         for loan in loans:
             if loan.status != LoanStatus.ACCEPTED:
                 raise DomainError(

@@ -1,7 +1,8 @@
-"""The one function that moves a loan request from one status to another."""
+"""Moving loan requests between statuses: lock them, then transition them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -10,6 +11,31 @@ from core.audit import audit_log
 from core.errors import DomainError
 from core.models import User
 from loans.models import LOAN_TRANSITIONS, LoanRequest, LoanStatus
+from registration.models import Library
+
+
+def loans_lock(*, loan_ids: Sequence[int], library: Library | None = None) -> list[LoanRequest]:
+    """Lock the chosen loans in pk order, so concurrent services cannot deadlock.
+
+    With ``library``, only that library's loans count as found: a portal user
+    cannot touch another library's items by guessing their ids.
+    """
+    ids = sorted(set(loan_ids))
+    if not ids:
+        raise DomainError(_("Choose at least one item."), code="no_items")
+    queryset = LoanRequest.objects.select_for_update(of=("self",)).filter(pk__in=ids)
+    if library is not None:
+        queryset = queryset.filter(library=library)
+    loans = list(
+        queryset.select_related(
+            "library", "material", "material__site", "shipment", "shipment__site"
+        ).order_by("pk")
+    )
+    if len(loans) != len(ids):
+        if library is not None:
+            raise DomainError(_("Some of the chosen items are not on loan to you."), code="missing")
+        raise DomainError(_("Some of the chosen items no longer exist."), code="missing")
+    return loans
 
 
 def loan_transition(

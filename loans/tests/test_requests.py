@@ -329,6 +329,30 @@ def test_a_cancelled_request_frees_a_place_under_the_cap():
     assert len(_create(library, MaterialFactory())) == 1
 
 
+@pytest.mark.parametrize(
+    ("closed", "frees"),
+    [
+        (LoanStatus.LOST, False),  # a lost item counts until its case is settled
+        (LoanStatus.RETURN_SHIPPED, False),  # on its way back: not yet checked in
+        (LoanStatus.LOSS_SETTLED, True),
+        (LoanStatus.CHECKED_IN, True),
+    ],
+)
+def test_an_item_leaves_the_cap_only_when_back_or_its_loss_is_settled(closed, frees):
+    from returns.tests.factories import ShippedLoanFactory
+
+    library = LibraryFactory()
+    _holding(library, 9)
+    ShippedLoanFactory(library=library, status=closed)
+    if frees:
+        assert len(_create(library, MaterialFactory())) == 1
+    else:
+        with pytest.raises(DomainError) as exc:
+            _create(library, MaterialFactory())
+        assert exc.value.code == "cap"
+        assert "10 of 10" in exc.value.message
+
+
 # --- deciding -----------------------------------------------------------------
 def test_staff_accept_and_the_library_is_told_in_its_language(django_capture_on_commit_callbacks):
     staff = StaffFactory()

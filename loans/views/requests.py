@@ -14,12 +14,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.i18n import current_language
 from core.portal import library_required, request_library
 
 from .. import selectors
 from ..forms import RequestItemsForm, SearchForm
 from ..models import CANCELLABLE_STATUSES, LOAN_CAP, LoanRequest, LoanStatus, RequestChannel
-from ..rules import current_language, loanability, rejection_messages
+from ..rules import loanability, rejection_messages
 from ..selectors_dashboard import loan_timeline, status_labels, timeline_labels, ymd
 from ..services.requests import loan_request_cancel, loan_request_create
 

@@ -124,3 +124,24 @@ def test_any_list_exports_as_csv_and_neutralises_formulas(staff_client):
     body = response.content.decode("utf-8-sig")
     assert "東京大学附属図書館" in body
     assert "'=HYPERLINK(evil)" in body
+
+
+@pytest.mark.django_db
+def test_the_csv_export_costs_the_same_queries_for_one_row_as_for_many(
+    staff_client, django_assert_max_num_queries
+):
+    from loans.models import LoanRequest
+
+    def export():
+        ids = [str(pk) for pk in LoanRequest.objects.values_list("pk", flat=True)]
+        with django_assert_max_num_queries(30) as ctx:
+            response = staff_client.post(
+                "/admin/loans/loanrequest/", {"action": "export_as_csv", "_selected_action": ids}
+            )
+        assert response["Content-Type"].startswith("text/csv")
+        return len(ctx.captured_queries)
+
+    LoanRequestFactory()
+    one = export()
+    LoanRequestFactory.create_batch(20)
+    assert export() == one
