@@ -52,6 +52,7 @@ ADMIN_PAGES = [
     ("admin overdue loans", "/admin/loans/overdueloan/"),
 ]
 EXTRA_PAGES = [("portal catalogue search", "/portal/loans/search/?q=Meiji+Law")]
+UNCACHED = ", nothing cached"
 TARGET_RPS = 150
 TARGET_P99_MS = 50
 TARGET_PDF_MS = 10
@@ -72,6 +73,9 @@ def configure_environment(database_url: str) -> None:
             "DJANGO_LOG_LEVEL": "WARNING",
         }
     )
+    # The page cache and the sessions, in a Redis database of their own.
+    os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/3")
+    os.environ.setdefault("CACHE_KEY_PREFIX", "ndl-perf")
 
 
 # --- setup -------------------------------------------------------------------
@@ -137,7 +141,9 @@ def collect_static() -> str:
 
 
 def query_counts(*, password: str, backup_code: str) -> dict[str, dict[str, float]]:
-    """Queries and in-process time of each page, through Django's test client."""
+    """Queries and in-process time of each page, through Django's test client:
+    the first view with an empty cache, then the median of ten more."""
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -159,6 +165,12 @@ def query_counts(*, password: str, backup_code: str) -> dict[str, dict[str, floa
     pages += [(n, u, admin) for n, u in ADMIN_PAGES]
     for name, url, client in pages:
         assert client.get(url).status_code == 200, url
+        # Sessions are written through to the database: they survive this.
+        cache.clear()
+        with CaptureQueriesContext(connection) as first:
+            start = time.perf_counter()
+            assert client.get(url).status_code == 200, url
+            first_ms = (time.perf_counter() - start) * 1000
         times = []
         for _ in range(10):
             with CaptureQueriesContext(connection) as ctx:
@@ -167,6 +179,8 @@ def query_counts(*, password: str, backup_code: str) -> dict[str, dict[str, floa
                 times.append(time.perf_counter() - start)
         sql_ms = sum(float(q["time"]) for q in ctx.captured_queries) * 1000
         out[name] = {
+            "first_queries": len(first.captured_queries),
+            "first_ms": first_ms,
             "queries": len(ctx.captured_queries),
             "median_ms": statistics.median(times) * 1000,
             "sql_ms": sql_ms,
@@ -183,7 +197,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_gunicorn(port: int) -> subprocess.Popen[bytes]:
+def start_gunicorn(port: int, *, env: dict[str, str]) -> subprocess.Popen[bytes]:
     gunicorn = Path(sys.executable).parent / "gunicorn"
     proc = subprocess.Popen(  # noqa: S603
         [
@@ -197,7 +211,7 @@ def start_gunicorn(port: int) -> subprocess.Popen[bytes]:
             "warning",
         ],
         cwd=ROOT,
-        env=os.environ.copy(),
+        env={**os.environ, **env},
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -312,12 +326,19 @@ def run_wrk(
 
 
 def http_benchmarks(
-    *, password: str, backup_code: str, duration: int, connections: int
+    *,
+    password: str,
+    backup_code: str,
+    duration: int,
+    connections: int,
+    admin_pages: bool = True,
+    env: dict[str, str] | None = None,
+    suffix: str = "",
 ) -> dict[str, dict[str, Any]]:
     from registration.models import Library
 
     port = free_port()
-    proc = start_gunicorn(port)
+    proc = start_gunicorn(port, env=env or {})
     try:
         user_id = Library.objects.get(pk=PORTAL_LIBRARY).user_id or ""
         portal = http_login(port, "/portal/login/", {"username": user_id, "password": password})
@@ -327,7 +348,9 @@ def http_benchmarks(
             {"username": "perf-staff", "password": password, "otp_token": backup_code},
         )
         out = {}
-        pages = [(n, p, portal) for n, p in PORTAL_PAGES] + [(n, p, admin) for n, p in ADMIN_PAGES]
+        pages = [(n + suffix, p, portal) for n, p in PORTAL_PAGES]
+        if admin_pages:
+            pages += [(n, p, admin) for n, p in ADMIN_PAGES]
         for name, path, cookie in pages:
             out[name] = run_wrk(
                 port,
@@ -504,24 +527,40 @@ def report(results: dict[str, Any], *, command: str) -> str:
         "| target |",
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for name, _ in PORTAL_PAGES + ADMIN_PAGES:
+    rows = [(n, n) for n, _ in PORTAL_PAGES]
+    rows += [(n + UNCACHED, n) for n, _ in PORTAL_PAGES]
+    rows += [(n, n) for n, _ in ADMIN_PAGES]
+    for name, page in rows:
         w = results["http"][name]
-        q = results["queries"][name]
-        portal = name.startswith("portal")
-        ok = w["p99_ms"] <= TARGET_P99_MS and (not portal or w["rps"] >= TARGET_RPS)
-        ok = ok and w["non_2xx"] == 0
-        target = f"≥ {TARGET_RPS}/s, " if portal else ""
+        q = results["queries"][page]
+        cached = page.startswith("portal") and not name.endswith(UNCACHED)
+        if cached:
+            ok = w["p99_ms"] <= TARGET_P99_MS and w["rps"] >= TARGET_RPS and w["non_2xx"] == 0
+            target = f"≥ {TARGET_RPS}/s, p99 ≤ {TARGET_P99_MS} ms: {_mark(ok)}"
+            queries = f"{q['queries']:.0f} ({q['first_queries']:.0f} first)"
+            in_process = f"{q['median_ms']:.1f} ({q['first_ms']:.1f} first)"
+        else:
+            target = "—"
+            queries = f"{q['first_queries' if name.endswith(UNCACHED) else 'queries']:.0f}"
+            in_process = f"{q['first_ms' if name.endswith(UNCACHED) else 'median_ms']:.1f}"
         lines.append(
             f"| {name} | {w['rps']:.0f} | {w['p50_ms']:.1f} | {w['p99_ms']:.1f} | "
-            f"{w['cpu_ms']:.1f} | {q['queries']:.0f} | {q['median_ms']:.1f} | "
-            f"{target}p99 ≤ {TARGET_P99_MS} ms: "
-            f"{_mark(ok)} |"
+            f"{w['cpu_ms']:.1f} | {queries} | {in_process} | {target} |"
         )
     for name, _ in EXTRA_PAGES:
         q = results["queries"][name]
         lines.append(
             f"| {name} (not loaded) | | | | | {q['queries']:.0f} | {q['median_ms']:.1f} | — |"
         )
+    lines += [
+        "",
+        "Queries and in-process time (Django's test client): the median of ten views, and "
+        "in brackets the first view after the cache was emptied (the session is then read "
+        "from the database too). The portal's dashboard and request list are cached per "
+        "library (core/pagecache.py); the rows marked “nothing cached” run the same pages "
+        "with CACHE_URL=dummycache://, so every view renders afresh. The admin pages are "
+        "not cached; the issue asks their p99 and query count, with no target.",
+    ]
     s = results["submit"]
     c = results["submit_contended"]
     n = results["nightly"]
@@ -572,6 +611,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=30, help="seconds of wrk per page")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--submit-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--pages-only", action="store_true", help="only the pages under load; no report file"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install -y wrk")
@@ -604,7 +646,7 @@ def main() -> None:
         )
         libs, mats, loans, ships = cur.fetchone()
     results["data"] = f"{libs} libraries, {mats:,} materials, {loans:,} loans, {ships:,} shipments"
-    codes = staff_backup_codes(2)
+    codes = staff_backup_codes(3)
     print("query counts …", flush=True)
     results["queries"] = query_counts(password=password, backup_code=codes[0])
     print("pages under load …", flush=True)
@@ -614,6 +656,19 @@ def main() -> None:
         duration=args.duration,
         connections=args.connections,
     )
+    # The same portal pages with nothing cached: every view renders afresh,
+    # as the first view after each change does.
+    results["http"] |= http_benchmarks(
+        password=password,
+        backup_code=codes[2],
+        duration=args.duration,
+        connections=args.connections,
+        admin_pages=False,
+        env={"CACHE_URL": "dummycache://"},
+        suffix=UNCACHED,
+    )
+    if args.pages_only:
+        return
     print("request submission …", flush=True)
     results["submit"] = submission_benchmark(
         libraries=SUBMIT_LIBRARIES, duration=args.submit_seconds

@@ -19,7 +19,13 @@ def test_production_settings_refuse_to_start_without_secrets(monkeypatch):
     import importlib
     import sys
 
-    for var in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL"):
+    for var in (
+        "DJANGO_SECRET_KEY",
+        "DJANGO_ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "CACHE_URL",
+    ):
         monkeypatch.delenv(var, raising=False)
     sys.modules.pop("ndl_ill.settings.production", None)
     with pytest.raises(ImproperlyConfigured):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_log
 from core.errors import DomainError
 from core.models import AuditEntry, Site, User
+from core.pagecache import portal_pages_touch_all
 
 from ..models import LanguageCategory, Material, MaterialType, Unsuitability
 from ..selectors import normalize_isbn
@@ -262,6 +263,8 @@ def _write(
                 "skipped": len(result.errors),
             },
         )
+        # bulk_create() sends no signal; titles show on every library's pages.
+        portal_pages_touch_all()
 
 
 def material_save(

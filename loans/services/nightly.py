@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from core.emails import mail_queue
 from core.models import AuditEntry, Site
+from core.pagecache import library_pages_touch
 from loans.models import LoanRequest, LoanStatus, Shipment
 
 # Rows claimed per transaction: large enough that a run is a handful of
@@ -99,16 +100,16 @@ def loans_overdue_flag(*, today: dt.date) -> int:
     flagged = 0
     while True:
         with transaction.atomic():
-            rows: list[tuple[int, dt.date, str]] = list(
+            rows: list[tuple[int, dt.date, str, int]] = list(
                 LoanRequest.objects.select_for_update(of=("self",))
                 .filter(status=LoanStatus.RECEIVED, due_on__lt=today)
                 .order_by("pk")
-                .values_list("pk", "due_on", "material__ndl_id")[:CHUNK]  # type: ignore[arg-type]
+                .values_list("pk", "due_on", "material__ndl_id", "library_id")[:CHUNK]  # type: ignore[arg-type]
             )
             if not rows:
                 return flagged
-            ids = [pk for pk, _due, _ndl in rows]
-            due_dates = sorted({due for _pk, due, _ndl in rows})
+            ids = [pk for pk, _due, _ndl, _lib in rows]
+            due_dates = sorted({due for _pk, due, _ndl, _lib in rows})
             # overdue_since is the first overdue day, right even when a night
             # was missed; one CASE keeps it a single statement.
             since = Case(
@@ -131,9 +132,12 @@ def loans_overdue_flag(*, today: dt.date) -> int:
                             "overdue_since": (due + dt.timedelta(days=1)).isoformat(),
                         },
                     )
-                    for pk, due, ndl in rows
+                    for pk, due, ndl, _lib in rows
                 ),
             )
+            # QuerySet.update() sends no signal: the portal pages of these
+            # libraries show the loans' status.
+            library_pages_touch(library_ids=[lib for _pk, _due, _ndl, lib in rows])
             flagged += updated
 
 
@@ -226,6 +230,7 @@ def library_overdue_notify(*, library_id: int, today: dt.date, days: Sequence[in
             LoanRequest.objects.filter(pk__in=ids, overdue_notices_sent__lt=owed).update(
                 overdue_notices_sent=owed
             )
+        library_pages_touch(library_ids=[library_id])
         _audit_many(
             action="loan.overdue_notice",
             object_type=_LOAN_TYPE,
@@ -278,19 +283,21 @@ def loans_overdue_escalate(*, today: dt.date) -> int:
                     overdue_notices_sent__gte=last,
                 )
                 .order_by("pk")
-                .values_list("pk", "material__ndl_id")[:CHUNK]
+                .values_list("pk", "material__ndl_id", "library_id")[:CHUNK]
             )
             if not rows:
                 return escalated
-            ids = [pk for pk, _ndl in rows]
+            ids = [pk for pk, _ndl, _lib in rows]
             escalated += LoanRequest.objects.filter(pk__in=ids, escalated_on__isnull=True).update(
                 escalated_on=today
             )
+            library_pages_touch(library_ids=[lib for _pk, _ndl, lib in rows])
             _audit_many(
                 action="loan.overdue_escalated",
                 object_type=_LOAN_TYPE,
                 rows=(
-                    (pk, f"#{pk} {ndl}", {"escalated_on": today.isoformat()}) for pk, ndl in rows
+                    (pk, f"#{pk} {ndl}", {"escalated_on": today.isoformat()})
+                    for pk, ndl, _lib in rows
                 ),
             )
 
@@ -347,6 +354,7 @@ def shipments_late_receipt_flag(*, today: dt.date) -> tuple[int, int]:
                     flagged += Shipment.objects.filter(
                         pk__in=ids, late_letter_flagged_on__isnull=True
                     ).update(late_letter_flagged_on=today, delivery_estimated=is_estimate)
+            library_pages_touch(library_ids=[s.library_id for s in shipments])
             _audit_many(
                 action="shipment.late_receipt_letter",
                 object_type=_SHIPMENT_TYPE,

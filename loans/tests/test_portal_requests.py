@@ -102,7 +102,7 @@ def _search_queries(portal, django_assert_num_queries, n):
     materials = MaterialFactory.create_batch(n, title="Counted")
     for m in materials[::2]:
         LoanRequestFactory(material=m)
-    with django_assert_num_queries(7) as ctx:
+    with django_assert_num_queries(5) as ctx:
         portal.get(reverse("loans:search"), {"q": "counted"})
     return len(ctx.captured_queries)
 
@@ -212,7 +212,7 @@ def _list_queries(portal, library, django_assert_num_queries, n):
     statuses = [LoanStatus.REQUESTED] * min(n, 10) + [LoanStatus.CANCELLED, LoanStatus.REJECTED] * n
     for status in statuses[:n]:
         LoanRequestFactory(library=library, status=status)
-    with django_assert_num_queries(5) as ctx:
+    with django_assert_num_queries(3) as ctx:
         portal.get(reverse("loans:request_list"))
     return len(ctx.captured_queries)
 

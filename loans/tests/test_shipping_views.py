@@ -44,7 +44,7 @@ def test_the_shipment_list_has_a_fixed_number_of_queries(
 ) -> None:
     url = reverse("loans:shipment_list")
     ShippedLoanFactory(library=library)
-    with django_assert_num_queries(5) as one:
+    with django_assert_num_queries(3) as one:
         response = library_client.get(url)
     assert response.status_code == 200
     for _ in range(4):
@@ -226,7 +226,7 @@ def test_a_superuser_sees_every_site_and_filters_by_site(client, kansai) -> None
 
 
 @pytest.mark.parametrize(
-    ("model", "queries"), [("pullqueueitem", 9), ("shipqueueitem", 9), ("shipment", 12)]
+    ("model", "queries"), [("pullqueueitem", 7), ("shipqueueitem", 7), ("shipment", 10)]
 )
 def test_admin_lists_have_a_fixed_number_of_queries(
     admin_client, django_assert_num_queries, model, queries

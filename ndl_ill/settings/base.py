@@ -91,6 +91,16 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services own their transactio
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache and sessions ---------------------------------------------------
+# The cache holds the sessions and the portal's busiest page bodies
+# (core/pagecache.py). It must be shared by every process that changes data,
+# so production requires CACHE_URL (Redis). Without one nothing is cached:
+# `make run` serves and `manage.py` commands change data in separate processes.
+CACHES = {"default": env.cache("CACHE_URL", default="dummycache://")}
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="ndl-ill")
+# Sessions are read from the cache and written through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # --- Auth -----------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "portal:login"
@@ -100,7 +110,8 @@ AUTHENTICATION_BACKENDS = [
     # First, so a locked-out User ID from that address is refused before its
     # password is even checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, loading a signed-in user's library and site with the user.
+    "core.backends.UserBackend",
 ]
 # Login throttling (portal and admin): five failures lock that User ID from
 # that address for fifteen minutes; the same User ID from another address,

@@ -1,7 +1,7 @@
 """Production: refuses to start without its secrets."""
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import CACHES, DATABASES, env
 
 DEBUG = False
 # Each of these raises ImproperlyConfigured when the variable is missing.
@@ -11,6 +11,8 @@ DATABASES["default"] = env.db("DATABASE_URL")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
+CACHES["default"] = env.cache("CACHE_URL")
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="ndl-ill")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

@@ -10,6 +10,11 @@ DATABASES["default"] = env.db("DATABASE_URL", default="sqlite://:memory:")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A cache, so that the suite runs the portal's page cache as production does
+# (memory here; Redis when .ci/run sets CACHE_URL). conftest.py empties it
+# before each test.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES["default"]["KEY_PREFIX"] = "ndl-ill-test"
 CELERY_TASK_ALWAYS_EAGER = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 PRIVATE_MEDIA_ROOT = BASE_DIR / "var" / "test-private"

@@ -25,7 +25,7 @@ def test_the_details_page_shows_details_documents_history_and_how_to_notify(
 ):
     ChangeNoticeFactory(library=library, changes={"phone": ["", "+1 555 0100"]})
     url = reverse("registration:details")
-    with django_assert_num_queries(5) as one:
+    with django_assert_num_queries(3) as one:
         response = library_client.get(url)
     content = response.content.decode()
     assert "Portal Library" in content and "ポータル図書館" in content

@@ -55,12 +55,12 @@ def test_the_parcel_list_has_a_fixed_number_of_queries(
         parcel.loans.add(shipped_back)
 
     make()
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         response = library_client.get(url)
     assert "Record a return" in response.content.decode()
     for _ in range(3):
         make()
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         response = library_client.get(url)
     assert "DHL" in response.content.decode()
 
@@ -264,7 +264,7 @@ def test_staff_record_a_loss_from_a_letter(client, tokyo) -> None:
 
 
 @pytest.mark.parametrize(
-    ("model", "queries"), [("checkin", 10), ("damagecase", 9), ("returnparcel", 12)]
+    ("model", "queries"), [("checkin", 8), ("damagecase", 7), ("returnparcel", 10)]
 )
 def test_admin_lists_have_a_fixed_number_of_queries(
     client, tokyo, django_assert_num_queries, model, queries
