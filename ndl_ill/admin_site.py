@@ -3,12 +3,15 @@ index, a statistics page, and CSV export on every list."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +42,14 @@ class StaffOTPAuthenticationForm(OTPAdminAuthenticationForm):
         return model.objects.filter(user=user, confirmed=True).first()
 
 
+_View = TypeVar("_View", bound=Callable[..., Any])
+
+
+def _is_row_id(value: str) -> bool:
+    """A value our primary keys (64-bit auto fields) can hold."""
+    return value.isascii() and value.isdigit() and 0 < int(value) < 2**63
+
+
 class NdlAdminSite(admin.AdminSite):
     site_header = _("NDL Interlibrary Loan — back-office")
     site_title = _("NDL ILL back-office")
@@ -63,6 +74,21 @@ class NdlAdminSite(admin.AdminSite):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.add_action(export_as_csv, "export_as_csv")  # type: ignore[arg-type]
+
+    def admin_view(self, view: _View, cacheable: bool = False) -> _View:
+        """Every admin view, with the selection of a list action checked first:
+        the admin would turn a tampered id into a server error."""
+        inner = super().admin_view(view, cacheable)
+
+        @wraps(view)
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+            if request.method == "POST" and not all(map(_is_row_id, selected)):
+                messages.error(request, _("The selection was not valid: select the items again."))
+                return HttpResponseRedirect(request.get_full_path())
+            return inner(request, *args, **kwargs)
+
+        return cast(_View, checked)
 
     def get_urls(self) -> list[URLResolver | URLPattern]:
         return [

@@ -145,3 +145,25 @@ def test_the_csv_export_costs_the_same_queries_for_one_row_as_for_many(
     one = export()
     LoanRequestFactory.create_batch(20)
     assert export() == one
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad", ["abc", "-1", "0", "1.5", "\uff11", str(2**63), "9" * 30, ""])
+@pytest.mark.parametrize(
+    ("url", "action"),
+    [
+        ("/admin/loans/loanrequest/", "accept_selected"),
+        ("/admin/loans/pullqueueitem/", "mark_packed"),
+        ("/admin/registration/library/", "export_as_csv"),
+    ],
+)
+def test_a_tampered_selection_is_refused_with_a_message(staff_client, url, action, bad):
+    from loans.models import LoanRequest
+
+    loan = LoanRequestFactory()
+    response = staff_client.post(
+        url, {"action": action, "_selected_action": [str(loan.pk), bad]}, follow=True
+    )
+    assert response.status_code == 200
+    assert "The selection was not valid" in response.content.decode()
+    assert LoanRequest.objects.get(pk=loan.pk).status == LoanStatus.REQUESTED
