@@ -24,11 +24,16 @@ change rows in bulk (``QuerySet.update`` sends no signal). Each touch renews
 the stamp at once, so later reads in the same transaction see it, and again
 when the transaction commits, so a body rendered meanwhile by a concurrent
 request from the data before the commit cannot be served afterwards.
+
+The cache is only a shortcut: when it cannot be reached, pages are rendered
+afresh and changes are saved all the same; the error is logged. A renewal
+lost that way leaves a body stale for at most ``PAGE_TIMEOUT``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -41,6 +46,8 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from .i18n import current_language
+
+logger = logging.getLogger(__name__)
 
 # A body is kept at most this long even when nothing changes: it bounds what
 # a change made outside the application (a manual SQL fix) could leave stale.
@@ -58,7 +65,10 @@ def _new_stamp() -> str:
 
 
 def _renew(keys: list[str]) -> None:
-    cache.set_many({key: _new_stamp() for key in keys}, timeout=None)
+    try:
+        cache.set_many({key: _new_stamp() for key in keys}, timeout=None)
+    except Exception:  # whatever the cache backend raises: see the module docstring
+        logger.exception("portal page cache: could not renew %s", ", ".join(keys))
 
 
 def _touch(keys: list[str]) -> None:
@@ -98,21 +108,39 @@ def library_page_body(
     ``render`` returns rendered template output (safe HTML); ``params`` are
     whatever else the body depends on (the query string's filter and page).
     """
+    try:
+        stamps = _stamps(library_id)
+    except Exception:  # whatever the cache backend raises: see the module docstring
+        logger.exception("portal page cache: unavailable, %s rendered afresh", page)
+        # render() returns rendered template output, already escaped.
+        return mark_safe(render())  # noqa: S308  # nosec B308, B703
     parts = [
         page,
         library_id,
-        *_stamps(library_id),
+        *stamps,
         current_language(),
         timezone.localdate().isoformat(),
         *params,
     ]
     digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
     key = f"portal:page:{page}:{library_id}:{digest}"
-    body = cache.get(key)
+    body = _cache_get(key)
     if body is None:
         body = render()
-        cache.set(key, str(body), timeout=PAGE_TIMEOUT)
-    return mark_safe(body)  # noqa: S308  # nosec B308, B703 - rendered template output
+        try:
+            cache.set(key, str(body), timeout=PAGE_TIMEOUT)
+        except Exception:  # whatever the cache backend raises: see the module docstring
+            logger.exception("portal page cache: could not store %s", page)
+    # What render() returned, or stored: rendered template output, already escaped.
+    return mark_safe(body)  # noqa: S308  # nosec B308, B703
+
+
+def _cache_get(key: str) -> Any:
+    try:
+        return cache.get(key)
+    except Exception:  # whatever the cache backend raises: see the module docstring
+        logger.exception("portal page cache: could not read %s", key)
+        return None
 
 
 def library_pages_watch(

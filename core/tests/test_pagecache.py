@@ -253,3 +253,28 @@ def test_a_touch_renews_the_stamp_again_when_the_transaction_commits(
     # A page rendered before the commit, by another request, from the data
     # before it, was stored under ``during``: it can no longer be found.
     assert cache.get(key) != during
+
+
+# --- the cache unreachable ---------------------------------------------------------------
+class _Unreachable:
+    """A cache whose server is down: every call raises, as Django's Redis backend does."""
+
+    def __getattr__(self, name: str):
+        def fail(*args, **kwargs):
+            raise ConnectionError("cache server unreachable")
+
+        return fail
+
+
+def test_pages_render_and_changes_save_while_the_cache_is_unreachable(
+    portal, library, monkeypatch, caplog
+):
+    material = MaterialFactory()
+    monkeypatch.setattr("core.pagecache.cache", _Unreachable())
+    assert "0 of 10 items outstanding" in _page(portal)
+    response = portal.post(reverse("loans:request_create"), {"ndl_ids": [material.ndl_id]})
+    assert response.status_code == 302
+    assert LoanRequest.objects.filter(library=library, material=material).exists()
+    assert "1 of 10 items outstanding" in _page(portal)
+    assert material.title in _page(portal, "loans:request_list")
+    assert "portal page cache" in caplog.text
