@@ -43,6 +43,8 @@ def _runs(value: str, *, bold: bool = False) -> list[tuple[str, str]]:
     words in Helvetica. Digits, spaces and punctuation stay with the text
     around them, so "2026年11月24日" is one run and "ILL-US-00001" another."""
     latin, japanese = (SANS_BOLD, SANS_JA) if bold else (SANS, SERIF_JA)
+    if not _needs_cjk(value):  # all Latin (most lines): one run, no per-character pass
+        return [(latin, value)] if value else []
     kinds = ["J" if _needs_cjk(ch) else ("L" if ch.isalpha() else "N") for ch in value]
     strong = [k for k in kinds if k != "N"]
     current = strong[0] if strong else "L"
