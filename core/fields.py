@@ -16,9 +16,14 @@ from django.core.exceptions import ValidationError
 MAX_ID = 2**63 - 1
 
 
-def _check_id(field: forms.ModelChoiceField, value: Any, *, error: str) -> None:
+def is_row_id(value: Any) -> bool:
+    """True if ``value`` is an id one of our 64-bit primary keys can hold."""
     text = str(value).strip()
-    if not (text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID):
+    return text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID
+
+
+def _check_id(field: forms.ModelChoiceField, value: Any, *, error: str) -> None:
+    if not is_row_id(value):
         raise ValidationError(
             field.error_messages[error], code=error, params={"pk": value, "value": value}
         )

@@ -20,6 +20,8 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.fields import is_row_id
+
 from .csv_export import export_as_csv
 from .dashboard import work_queues
 from .statistics import loan_statistics
@@ -43,11 +45,6 @@ class StaffOTPAuthenticationForm(OTPAdminAuthenticationForm):
 
 
 _View = TypeVar("_View", bound=Callable[..., Any])
-
-
-def _is_row_id(value: str) -> bool:
-    """A value our primary keys (64-bit auto fields) can hold."""
-    return value.isascii() and value.isdigit() and 0 < int(value) < 2**63
 
 
 class NdlAdminSite(admin.AdminSite):
@@ -83,7 +80,7 @@ class NdlAdminSite(admin.AdminSite):
         @wraps(view)
         def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
-            if request.method == "POST" and not all(map(_is_row_id, selected)):
+            if request.method == "POST" and not all(map(is_row_id, selected)):
                 messages.error(request, _("The selection was not valid: select the items again."))
                 return HttpResponseRedirect(request.get_full_path())
             return inner(request, *args, **kwargs)

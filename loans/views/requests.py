@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -16,8 +16,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from core.i18n import current_language
-from core.pagecache import library_page_body
-from core.portal import library_required, request_library
+from core.portal import library_page, library_required, request_library
 
 from .. import selectors
 from ..forms import RequestItemsForm, SearchForm
@@ -110,7 +109,6 @@ def request_create(request: HttpRequest) -> HttpResponse:
 
 @library_required
 def request_list(request: HttpRequest) -> HttpResponse:
-    library = request_library(request)
     status = request.GET.get("status", "")
     if status not in LoanStatus.values:
         status = ""
@@ -118,28 +116,24 @@ def request_list(request: HttpRequest) -> HttpResponse:
     if not (page_number == "last" or (page_number.isdigit() and len(page_number) < 8)):
         page_number = ""  # what Paginator.get_page() treats as the first page
 
-    def body() -> str:
-        loans = selectors.library_requests(library=library)
+    def context() -> dict[str, Any]:
+        loans = selectors.library_requests(library=request_library(request))
         if status:
             loans = loans.filter(status=status)
         page = Paginator(loans, LIST_PAGE_SIZE).get_page(page_number)
         # Each status translated once, not once per row and option.
         labels = status_labels()
         rows = [(loan, ymd(loan.requested_at), labels[loan.status]) for loan in page]
-        context = {
-            "library": library,
-            "page": page,
-            "rows": rows,
-            "status": status,
-            "statuses": list(labels.items()),
-            "cancellable": CANCELLABLE_STATUSES,
-        }
-        return render_to_string("loans/_request_list_body.html", context, request=request)
+        return {"page": page, "rows": rows, "status": status, "statuses": list(labels.items())}
 
-    body_html = library_page_body(
-        library_id=library.pk, page="requests", params=[status, page_number], render=body
+    return library_page(
+        request,
+        page="requests",
+        template="loans/request_list.html",
+        body_template="loans/_request_list_body.html",
+        context=context,
+        params=[status, page_number],
     )
-    return render(request, "loans/request_list.html", {"library": library, "body": body_html})
 
 
 @library_required

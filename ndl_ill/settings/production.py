@@ -11,8 +11,8 @@ DATABASES["default"] = env.db("DATABASE_URL")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
-CACHES["default"] = env.cache("CACHE_URL")
-CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="ndl-ill")
+# Required here: base.py falls back to no cache at all.
+CACHES["default"] = {**env.cache("CACHE_URL"), "KEY_PREFIX": CACHES["default"]["KEY_PREFIX"]}
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
