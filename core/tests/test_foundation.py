@@ -77,3 +77,25 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(django_capture_on_commit_
         validate_password(seed_demo.STAFF_PASSWORD, staff)
     validate_password(seed_demo.ADMIN_PASSWORD, admin)
     validate_password(seed_demo.LIBRARY_PASSWORD, portal)
+
+
+def test_production_caches_in_redis_and_fails_fast(monkeypatch):
+    import importlib
+    import sys
+
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "x" * 50)
+    monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", "ill.example.org")
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db:5432/ndl")
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://redis:6379/0")
+    monkeypatch.setenv("CACHE_URL", "redis://redis:6379/1")
+    sys.modules.pop("ndl_ill.settings.production", None)
+    try:
+        production = importlib.import_module("ndl_ill.settings.production")
+    finally:
+        sys.modules.pop("ndl_ill.settings.production", None)
+    cache = production.CACHES["default"]
+    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["LOCATION"] == "redis://redis:6379/1"
+    assert cache["KEY_PREFIX"] == "ndl-ill"
+    assert cache["OPTIONS"]["socket_timeout"] <= 1
+    assert production.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"

@@ -13,6 +13,13 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 # Required here: base.py falls back to no cache at all.
 CACHES["default"] = {**env.cache("CACHE_URL"), "KEY_PREFIX": CACHES["default"]["KEY_PREFIX"]}
+# Stamps are renewed inside the services' transactions (core/pagecache.py):
+# a Redis that stops answering must fail fast, not hold row locks.
+CACHES["default"]["OPTIONS"] = {
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 0.5,
+    **CACHES["default"].get("OPTIONS", {}),
+}
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
