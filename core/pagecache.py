@@ -88,7 +88,7 @@ def portal_pages_touch_all() -> None:
     _touch([_GLOBAL_STAMP])
 
 
-def _stamps(library_id: int) -> list[str]:
+def _stamps(library_id: int) -> list[str] | None:
     keys = [_library_stamp_key(library_id), _GLOBAL_STAMP]
     found = cache.get_many(keys)
     if len(found) < len(keys):
@@ -97,7 +97,12 @@ def _stamps(library_id: int) -> list[str]:
                 # add() keeps a value another request set first.
                 cache.add(key, _new_stamp(), timeout=None)
         found = cache.get_many(keys)
-    return [str(found.get(key, "")) for key in keys]
+    if len(found) < len(keys):
+        # Not kept: no cache (`make run`), or one that answers with misses
+        # while Redis is away (core/resilience.py). No body is cached or
+        # served under an empty stamp.
+        return None
+    return [str(found[key]) for key in keys]
 
 
 def library_page_body(
@@ -112,6 +117,8 @@ def library_page_body(
         stamps = _stamps(library_id)
     except Exception:  # whatever the cache backend raises: see the module docstring
         logger.exception("portal page cache: unavailable, %s rendered afresh", page)
+        stamps = None
+    if stamps is None:
         # render() returns rendered template output, already escaped.
         return mark_safe(render())  # noqa: S308  # nosec B308, B703
     parts = [

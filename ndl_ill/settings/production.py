@@ -1,7 +1,7 @@
 """Production: refuses to start without its secrets."""
 
 from .base import *  # noqa: F403
-from .base import CACHES, DATABASES, env
+from .base import CACHES, DATABASES, env, resilient_cache
 
 DEBUG = False
 # Each of these raises ImproperlyConfigured when the variable is missing.
@@ -12,13 +12,11 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 # Required here: base.py falls back to no cache at all.
-CACHES["default"] = {**env.cache("CACHE_URL"), "KEY_PREFIX": CACHES["default"]["KEY_PREFIX"]}
 # Stamps are renewed inside the services' transactions (core/pagecache.py):
 # a Redis that stops answering must fail fast, not hold row locks.
-CACHES["default"]["OPTIONS"] = {
-    "socket_connect_timeout": 0.5,
-    "socket_timeout": 0.5,
-    **CACHES["default"].get("OPTIONS", {}),
+CACHES["default"] = {
+    **resilient_cache(env.cache("CACHE_URL")),
+    "KEY_PREFIX": CACHES["default"]["KEY_PREFIX"],
 }
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,7 +1,7 @@
 """The test suite: SQLite in memory unless DATABASE_URL points at PostgreSQL."""
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, DATABASES, env
+from .base import BASE_DIR, DATABASES, env, resilient_cache
 
 DEBUG = False
 SECRET_KEY = "test-only-not-a-secret"  # noqa: S105 - tests only  # nosec B105
@@ -13,7 +13,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # A cache, so that the suite runs the portal's page cache as production does
 # (memory here; Redis when .ci/run sets CACHE_URL). conftest.py empties it
 # before each test.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES = {"default": resilient_cache(env.cache("CACHE_URL", default="locmemcache://"))}
 CACHES["default"]["KEY_PREFIX"] = "ndl-ill-test"
 CELERY_TASK_ALWAYS_EAGER = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
