@@ -6,6 +6,7 @@ what differs by environment.
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from celery.schedules import crontab
@@ -96,9 +97,29 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # (core/pagecache.py). It must be shared by every process that changes data,
 # so production requires CACHE_URL (Redis). Without one nothing is cached:
 # `make run` serves and `manage.py` commands change data in separate processes.
-CACHES = {"default": env.cache("CACHE_URL", default="dummycache://")}
+# Redis and the broker are shortcuts: a request that meets them stopped or
+# hung waits at most NDL_REDIS_TIMEOUT per call, then carries on without them,
+# and skips them for NDL_SERVICE_RETRY_AFTER seconds (core/resilience.py).
+NDL_REDIS_TIMEOUT = env.float("NDL_REDIS_TIMEOUT", default=0.5)
+NDL_SERVICE_RETRY_AFTER = env.float("NDL_SERVICE_RETRY_AFTER", default=10.0)
+
+
+def resilient_cache(config: dict[str, Any]) -> dict[str, Any]:
+    """A Redis cache from ``env.cache()`` made bounded and failure-tolerant."""
+    if config["BACKEND"] != "django.core.cache.backends.redis.RedisCache":
+        return config
+    options = {
+        "socket_connect_timeout": NDL_REDIS_TIMEOUT,
+        "socket_timeout": NDL_REDIS_TIMEOUT,
+        **config.get("OPTIONS", {}),
+    }
+    return {**config, "BACKEND": "core.resilience.ResilientRedisCache", "OPTIONS": options}
+
+
+CACHES = {"default": resilient_cache(env.cache("CACHE_URL", default="dummycache://"))}
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="ndl-ill")
-# Sessions are read from the cache and written through to the database.
+# Sessions are read from the cache and written through to the database; with
+# the cache away they are read from the database alone.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Auth -----------------------------------------------------------------
@@ -179,7 +200,9 @@ EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env("DJANGO_EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("DJANGO_EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
-EMAIL_TIMEOUT = 30
+# Only Celery workers talk to the mail server (a request queues an outbox
+# row); a mail server that hangs fails the attempt, which is retried later.
+EMAIL_TIMEOUT = env.float("DJANGO_EMAIL_TIMEOUT", default=10.0)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="NDL ILL Section <ill-sec@ndl.go.jp>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where the portal's absolute links (password set-up, notices) point.
@@ -208,7 +231,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = 15 * 60
 CELERY_TASK_TIME_LIMIT = 20 * 60
 # With acks_late, Redis re-delivers an unacknowledged message after this
 # timeout; it must exceed the longest task (20 min) or a slow task would run twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+# A broker that hangs must not hold a worker forever either (requests publish
+# through core.resilience.task_publish, bounded by NDL_REDIS_TIMEOUT).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 60 * 60,
+    "socket_timeout": 10,
+    "socket_connect_timeout": 5,
+}
 CELERY_BEAT_SCHEDULE = {
     "nightly-run": {
         "task": "loans.tasks.nightly_run_task",
