@@ -1,68 +1,119 @@
 """The base of every PDF the system produces (letters, certificates, slips).
 
 Subclasses implement ``draw(canvas)`` with layout in millimetres; ``render()``
-returns the bytes. Japanese text uses reportlab's built-in CID fonts, so
-nothing is fetched or embedded at run time.
+returns the bytes. Text is drawn in the Noto Sans faces of ``core.fonts``,
+each character in the first face that has it, every face embedded as a
+subset: names and addresses in every script of the NDL's borrowers print the
+same in every viewer. Arabic is joined and laid out right to left before it
+is drawn; Thai is shaped with HarfBuzz so its marks sit where they belong.
 """
 
 from __future__ import annotations
 
+import functools
 import io
+import unicodedata
 from typing import ClassVar
 
+import arabic_reshaper
+from bidi import get_display
 from django.utils import translation
+from django_countries.fields import Country
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.textobject import bidiShapedText
 
+from . import fonts
+from .fonts import HanForm
 from .i18n import in_japanese
 
-SERIF_JA = "HeiseiMin-W3"
-SANS_JA = "HeiseiKakuGo-W5"
-SANS = "Helvetica"
-SANS_BOLD = "Helvetica-Bold"
-
-for _font in (SERIF_JA, SANS_JA):
-    if _font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(_font))
+#: Faces whose text is shaped by HarfBuzz: Thai stacks and moves its marks.
+_SHAPED = frozenset({"thai"})
 
 
-def _needs_cjk(text: str) -> bool:
-    """True if Helvetica (WinAnsi) cannot draw some character of ``text``."""
-    try:
-        text.encode("cp1252")
-    except UnicodeEncodeError:
-        return True
-    return False
+@functools.cache
+def _reshaper() -> arabic_reshaper.ArabicReshaper:
+    # Only the ligatures the embedded Arabic face has a glyph for.
+    return arabic_reshaper.ArabicReshaper(
+        arabic_reshaper.config_for_true_type_font(fonts.FACES["arabic"].file())
+    )
 
 
-def _runs(value: str, *, bold: bool = False) -> list[tuple[str, str]]:
-    """Split ``value`` into (font, text) runs: Japanese in a CID font, Latin
-    words in Helvetica. Digits, spaces and punctuation stay with the text
-    around them, so "2026年11月24日" is one run and "ILL-US-00001" another."""
-    latin, japanese = (SANS_BOLD, SANS_JA) if bold else (SANS, SERIF_JA)
-    if not _needs_cjk(value):  # all Latin (most lines): one run, no per-character pass
-        return [(latin, value)] if value else []
-    kinds = ["J" if _needs_cjk(ch) else ("L" if ch.isalpha() else "N") for ch in value]
-    strong = [k for k in kinds if k != "N"]
-    current = strong[0] if strong else "L"
+def _is_rtl(ch: str) -> bool:
+    return unicodedata.bidirectional(ch) in ("R", "AL")
+
+
+def _visual(value: str) -> str:
+    """``value`` as drawn from left to right: NFC, and any Arabic or Hebrew
+    joined (presentation forms) and reordered by the Unicode bidi algorithm."""
+    value = unicodedata.normalize("NFC", value)
+    if value.isascii() or not any(map(_is_rtl, value)):
+        return value
+    return get_display(_reshaper().reshape(value))
+
+
+def _joins(ch: str) -> bool:
+    """Spaces, digits, punctuation and marks stay in the face of the text
+    around them when it has them, so "2026年11月2日" is one run."""
+    return unicodedata.category(ch)[0] in "ZPSMN"
+
+
+def _runs(value: str, *, bold: bool = False, han: HanForm = "ja") -> list[tuple[str, str]]:
+    """Split a line (already visual, see ``_visual``) into (face, text) runs,
+    each drawn by the first face of the fallback chain that has its glyphs."""
+    if not value:
+        return []
+    if value.isascii():  # most lines: one run, no per-character pass
+        return [("latin", value)]
+    han = fonts.line_han_form(value, han)
     runs: list[tuple[str, str]] = []
-    for ch, kind in zip(value, kinds, strict=True):
-        if kind != "N":
-            current = kind
-        font = japanese if current == "J" else latin
-        if runs and runs[-1][0] == font:
-            runs[-1] = (font, runs[-1][1] + ch)
+    for ch in value:
+        if runs and _joins(ch) and fonts.has_glyph(runs[-1][0], ch):
+            key = runs[-1][0]
         else:
-            runs.append((font, ch))
+            key = fonts.face_for(ch, han) or (runs[-1][0] if runs else "latin")
+        if runs and runs[-1][0] == key:
+            runs[-1] = (key, runs[-1][1] + ch)
+        else:
+            runs.append((key, ch))
     return runs
 
 
-def text_width(value: str, *, size: float, bold: bool = False) -> float:
+def _run_width(key: str, text: str, *, size: float, bold: bool) -> float:
+    font = fonts.font(key, bold=bold)
+    font.measure(text)
+    return pdfmetrics.stringWidth(text, font.fontName, size)
+
+
+def text_width(value: str, *, size: float, bold: bool = False, han: HanForm = "ja") -> float:
     """The width of ``value`` in points, as ``PdfDocument.text`` draws it."""
-    return sum(pdfmetrics.stringWidth(t, f, size) for f, t in _runs(value, bold=bold))
+    return sum(
+        _run_width(key, part, size=size, bold=bold)
+        for key, part in _runs(_visual(value), bold=bold, han=han)
+    )
+
+
+def country_line(country: Country | str) -> str:
+    """The last line of an address sent abroad: the country's English name in
+    capitals, as the UPU asks of international mail ("UNITED KINGDOM")."""
+    if not isinstance(country, Country):
+        country = Country(code=country)
+    with translation.override("en"):
+        return str(country.name).upper()
+
+
+def with_country(lines: list[str], country: Country | str) -> list[str]:
+    """Address ``lines`` ending with the country line (``country_line``): a
+    last line that already ends with the country's English name gets it in
+    capitals ("100-8924 Japan" -> "100-8924 JAPAN"), otherwise the line is added."""
+    name = country_line(country)
+    lines = [line for line in lines if line.strip()]
+    if lines and lines[-1].rstrip().casefold().endswith(name.casefold()):
+        last = lines[-1].rstrip()
+        return [*lines[:-1], last[: len(last) - len(name)] + name]
+    return [*lines, name]
 
 
 # Full-width punctuation on purpose: these are the Japanese marks.
@@ -92,7 +143,14 @@ class PdfDocument:
 
     def _render(self) -> bytes:
         buffer = io.BytesIO()
-        canvas = Canvas(buffer, pagesize=self.pagesize, pageCompression=1)
+        # An embedded face from the start: reportlab would otherwise list
+        # Helvetica, which is never embedded, among the page's fonts.
+        canvas = Canvas(
+            buffer,
+            pagesize=self.pagesize,
+            pageCompression=1,
+            initialFontName=fonts.font_name("latin"),
+        )
         canvas.setTitle(self.title)
         canvas.setAuthor("National Diet Library")
         self.canvas = canvas
@@ -122,46 +180,90 @@ class PdfDocument:
         size: float = 10,
         bold: bool = False,
         align: str = "left",
+        han: HanForm = "ja",
+        max_width: float | None = None,
     ) -> None:
-        """Draw one line. Japanese runs use a Japanese CID font and the rest
-        Helvetica, so Latin letters inside a Japanese line keep their own
-        spacing in every viewer."""
+        """Draw one line, each run of characters in the face that has them.
+
+        ``han`` is the Han form of the line's kanji/hanzi (``core.fonts``):
+        Japanese for the NDL's text, the library's for its name and address.
+        A line wider than ``max_width`` mm is drawn smaller to fit it."""
+        runs = _runs(_visual(value), bold=bold, han=han)
+        widths = [_run_width(key, part, size=size, bold=bold) for key, part in runs]
+        width = sum(widths)
+        if max_width is not None and width > max_width * mm:
+            scale = max_width * mm / width
+            size, width = size * scale, max_width * mm
+            widths = [w * scale for w in widths]
         px, py = x * mm, (self.height_mm - y) * mm
-        runs = _runs(value, bold=bold)
         if align != "left":
-            width = sum(pdfmetrics.stringWidth(t, f, size) for f, t in runs)
             px -= width / 2 if align == "center" else width
-        for font, part in runs:
-            self.canvas.setFont(font, size)
-            self.canvas.drawString(px, py, part)
-            px += pdfmetrics.stringWidth(part, font, size)
+        # One text object per line, so a text extractor reads the runs as one line.
+        line = self.canvas.beginText(px, py)
+        for key, part in runs:
+            name = fonts.font_name(key, bold=bold)
+            line.setFont(name, size)
+            if key in _SHAPED:
+                part = bidiShapedText(part, None, fontName=name, fontSize=size, shaping=True)[0]
+            line.textOut(part)
+        self.canvas.drawText(line)
 
     def lines(
-        self, x: float, y: float, values: list[str], *, size: float = 10, leading: float = 5
+        self,
+        x: float,
+        y: float,
+        values: list[str],
+        *,
+        size: float = 10,
+        leading: float = 5,
+        han: HanForm = "ja",
+        max_width: float | None = None,
     ) -> float:
         """Draw several lines; return the y below the last one."""
         for value in values:
-            self.text(x, y, value, size=size)
+            self.text(x, y, value, size=size, han=han, max_width=max_width)
             y += leading
         return y
 
     def wrapped(
-        self, x: float, y: float, value: str, *, width: float, size: float = 10, leading: float = 5
+        self,
+        x: float,
+        y: float,
+        value: str,
+        *,
+        width: float,
+        size: float = 10,
+        leading: float = 5,
+        bold: bool = False,
+        align: str = "left",
+        han: HanForm = "ja",
     ) -> float:
-        """Draw a paragraph wrapped to ``width`` mm; return the y below it."""
+        """Draw a paragraph wrapped to ``width`` mm; return the y below it.
+        A word longer than the width is drawn smaller to fit it."""
         for paragraph in value.splitlines() or [""]:
             line = ""
             for word in _split_words(paragraph):
                 candidate = f"{line}{word}"
-                too_wide = text_width(candidate, size=size) > width * mm
+                too_wide = text_width(candidate, size=size, bold=bold, han=han) > width * mm
                 # Japanese closing punctuation never starts a line (kinsoku).
                 if line and too_wide and word not in _NO_LINE_START:
-                    self.text(x, y, line.rstrip(), size=size)
+                    self.text(
+                        x,
+                        y,
+                        line.rstrip(),
+                        size=size,
+                        bold=bold,
+                        align=align,
+                        han=han,
+                        max_width=width,
+                    )
                     y += leading
                     line = word.lstrip()
                 else:
                     line = candidate
-            self.text(x, y, line.rstrip(), size=size)
+            self.text(
+                x, y, line.rstrip(), size=size, bold=bold, align=align, han=han, max_width=width
+            )
             y += leading
         return y
 
@@ -189,12 +291,17 @@ class PdfDocument:
         return y + 8
 
 
+def _is_wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
 def _split_words(text: str) -> list[str]:
-    """Split into wrap units: words for Latin text, characters for Japanese."""
+    """Split into wrap units: words for Latin text, characters for Japanese,
+    Chinese and Korean (each ending with the spaces after it)."""
     units: list[str] = []
     word = ""
     for ch in text:
-        if _needs_cjk(ch):
+        if _is_wide(ch):
             if word:
                 units.append(word)
                 word = ""

@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, pgettext
 from reportlab.pdfgen.canvas import Canvas
 
+from core.fonts import han_form_for_country
 from core.i18n import in_japanese
 from core.models import Site
-from core.pdf import PdfDocument
+from core.pdf import PdfDocument, with_country
 
 from .models import Library
 from .selectors import registration_office
@@ -63,6 +64,8 @@ class _LibraryDocument(PdfDocument):
         self.library = library
         self.office = office or registration_office()
         self.language = library.language
+        # The library's name and address keep the Han forms of its country.
+        self.han = han_form_for_country(library.country.code)
 
     @property
     def office_lines(self) -> list[str]:
@@ -76,12 +79,14 @@ class _LibraryDocument(PdfDocument):
         return [heading, *_(office.address).splitlines()]
 
     def library_lines(self) -> list[str]:
+        """The library's name and postal address, the country last in English
+        capitals as international mail needs."""
         lines = [self.library.name]
         if self.library.name_original:
             lines.append(self.library.name_original)
-        lines += self.library.postal_address.splitlines()
-        lines.append(str(self.library.country.name))
-        return lines
+        return with_country(
+            [*lines, *self.library.postal_address.splitlines()], self.library.country
+        )
 
     def centred(self, x: float, y: float, value: str, *, size: float, leading: float) -> float:
         """Draw each line of ``value`` centred on ``x``; return the y below the last one."""
@@ -92,7 +97,8 @@ class _LibraryDocument(PdfDocument):
 
     def footer(self, text: str) -> None:
         self.rule(self.margin_mm, 282, self.width_mm - self.margin_mm, 282, width=0.3)
-        self.text(self.margin_mm, 287, text, size=7)
+        width = self.width_mm - 2 * self.margin_mm
+        self.text(self.margin_mm, 287, text, size=7, han=self.han, max_width=width)
 
 
 class ApprovalLetter(_LibraryDocument):
@@ -105,8 +111,15 @@ class ApprovalLetter(_LibraryDocument):
         width = right - left
         y = self.letterhead(site_lines=self.office_lines)
         self.text(right, y, _date(lib.registered_on), align="right")
-        y = self.lines(left, y + 8, self.library_lines())
-        self.text(left, y, _("Attn: %(name)s") % {"name": lib.representative_director}, size=10)
+        y = self.lines(left, y + 8, self.library_lines(), han=self.han, max_width=width)
+        self.text(
+            left,
+            y,
+            _("Attn: %(name)s") % {"name": lib.representative_director},
+            size=10,
+            han=self.han,
+            max_width=width,
+        )
         y += 12
         heading = _(
             "Approval of your application for the User Registration System\n"
@@ -119,7 +132,13 @@ class ApprovalLetter(_LibraryDocument):
         if not self.in_japanese:
             # A Japanese letter names the addressee once, in the "Attn" line.
             salutation = pgettext("letter to a person", "Dear %(name)s,")
-            self.text(left, y, salutation % {"name": lib.representative_director})
+            self.text(
+                left,
+                y,
+                salutation % {"name": lib.representative_director},
+                han=self.han,
+                max_width=width,
+            )
             y += 8
         y = self.wrapped(
             left,
@@ -131,6 +150,7 @@ class ApprovalLetter(_LibraryDocument):
             )
             % {"name": lib.name},
             width=width,
+            han=self.han,
         )
         y += 3
         self.box(left, y, width, 12, width=0.8)
@@ -208,14 +228,33 @@ class RegistrationCertificate(_LibraryDocument):
             align="center",
         )
         self.text(centre, 95, _("This is to certify that"), size=11, align="center")
-        y = 108.0
-        self.text(centre, y, lib.name, size=16, bold=True, align="center")
+        width = right - left - 10
+        y = self.wrapped(
+            centre,
+            108,
+            lib.name,
+            width=width,
+            size=16,
+            leading=7,
+            bold=True,
+            align="center",
+            han=self.han,
+        )
         if lib.name_original:
-            y += 8
-            self.text(centre, y, lib.name_original, size=13, align="center")
-        y += 8
-        for line in [*lib.postal_address.splitlines(), str(lib.country.name)]:
-            self.text(centre, y, line, size=10, align="center")
+            y = self.wrapped(
+                centre,
+                y + 1,
+                lib.name_original,
+                width=width,
+                size=13,
+                leading=6,
+                align="center",
+                han=self.han,
+            )
+        y += 1
+        address = with_country(lib.postal_address.splitlines(), lib.country)
+        for line in address:
+            self.text(centre, y, line, size=10, align="center", han=self.han, max_width=width)
             y += 5
         y += 6
         y = self.centred(
@@ -272,7 +311,7 @@ class RequestForm(_LibraryDocument):
         self.text(left + 3, 38, _("User ID"), size=8)
         self.text(left + 3, 45, lib.user_id or "", size=13, bold=True)
         self.text(left + 50, 38, _("Library"), size=8)
-        self.text(left + 50, 45, lib.name, size=11)
+        self.text(left + 50, 45, lib.name, size=11, han=self.han, max_width=width - 53)
         self.rule(left + 47, 32, left + 47, 50)
 
         y = 57.0

@@ -6,8 +6,9 @@ from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A6, landscape
 from reportlab.pdfgen.canvas import Canvas
 
+from core.fonts import han_form_for_country
 from core.models import Site
-from core.pdf import PdfDocument
+from core.pdf import PdfDocument, with_country
 from registration.models import Library
 
 
@@ -33,18 +34,24 @@ class ReturnAddressLabel(PdfDocument):
         y = m + 16
         self.text(m + 6, y, _("To:"), size=9)
         y += 6
-        for line in self.site.return_address_lines:
-            self.text(m + 14, y, line, size=12, bold=True)
+        # Both addresses end with their country in English capitals, as
+        # international mail needs: the parcel goes to Japan.
+        for line in with_country(self.site.return_address_lines, "JP"):
+            self.text(m + 14, y, line, size=12, bold=True, max_width=w - 14)
             y += 6
         y += 3
         self.rule(m, y, m + w, y, width=0.3)
         y += 5
         self.text(m, y, _("From:"), size=8)
-        from_lines = [
-            f"{self.library.name} ({self.library.user_id})",
-            *self.library.postal_address.splitlines()[:3],
-        ]
-        self.lines(m + 12, y, from_lines, size=8, leading=3.6)
+        from_lines = with_country(
+            [
+                f"{self.library.name} ({self.library.user_id})",
+                *self.library.postal_address.splitlines()[:3],
+            ],
+            self.library.country,
+        )
+        han = han_form_for_country(self.library.country.code)
+        self.lines(m + 12, y, from_lines, size=8, leading=3.6, han=han, max_width=w - 12)
         self.text(
             m + w,
             self.height_mm - m,

@@ -6,8 +6,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from reportlab.pdfgen.canvas import Canvas
 
+from core.fonts import han_form_for_country
 from core.models import Site, SiteCode
-from core.pdf import PdfDocument
+from core.pdf import PdfDocument, with_country
 
 from ..models import LoanRequest
 from ..rules import rejection_messages
@@ -23,6 +24,7 @@ class RefusalLetter(PdfDocument):
         self.library = loan.library
         self.material = loan.material
         self.sender = Site.objects.get(code=SiteCode.KANSAI)
+        self.han = han_form_for_country(self.library.country.code)
 
     def draw(self, canvas: Canvas) -> None:
         with translation.override(self.library.language):
@@ -41,10 +43,16 @@ class RefusalLetter(PdfDocument):
         )
         decided = timezone.localdate(self.loan.decided_at or timezone.now())
         self.text(right, y, decided.isoformat(), align="right")
+        # The address of a posted letter ends with the country in English capitals.
         y = self.lines(
             m,
             y,
-            [self.library.name, *self.library.postal_address.splitlines()],
+            with_country(
+                [self.library.name, *self.library.postal_address.splitlines()],
+                self.library.country,
+            ),
+            han=self.han,
+            max_width=width,
         )
         self.text(m, y + 1, _("User ID: %(id)s") % {"id": self.library.user_id}, size=9)
         y += 14

@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfgen.canvas import Canvas
 
-from core.pdf import PdfDocument
+from core.fonts import han_form_for_country
+from core.pdf import PdfDocument, with_country
 from loans.models import LoanRequest, Shipment
 
 CONDITIONS_OF_USE = [
@@ -58,6 +59,7 @@ class _ShipmentDocument(PdfDocument):
         self.shipment = shipment
         self.loans = list(loans)
         self.language = shipment.library.language
+        self.han = han_form_for_country(shipment.library.country.code)
 
     def site_lines(self) -> list[str]:
         site = self.shipment.site
@@ -69,12 +71,16 @@ class _ShipmentDocument(PdfDocument):
         ]
 
     def library_lines(self) -> list[str]:
+        """Name, User ID and postal address, the country last in English capitals."""
         library = self.shipment.library
-        return [
-            library.name,
-            _("User ID: %(id)s") % {"id": library.user_id},
-            *library.postal_address.splitlines(),
-        ]
+        return with_country(
+            [
+                library.name,
+                _("User ID: %(id)s") % {"id": library.user_id},
+                *library.postal_address.splitlines(),
+            ],
+            library.country,
+        )
 
     def bullets(
         self, x: float, y: float, items: Sequence[object], *, width: float, size: float = 9
@@ -120,7 +126,9 @@ class LoanSlip(_ShipmentDocument):
         self.text(m, y, _("Borrowing library"), size=9, bold=True)
         self.text(m + 90, y, _("Sent by"), size=9, bold=True)
         y += 5
-        left_end = self.lines(m, y, self.library_lines(), size=9, leading=4.5)
+        left_end = self.lines(
+            m, y, self.library_lines(), size=9, leading=4.5, han=self.han, max_width=86
+        )
         right_end = self.lines(m + 90, y, self.site_lines()[:2], size=9, leading=4.5)
         y = max(left_end, right_end) + 4
 
@@ -261,7 +269,14 @@ class ToBorrowers(_ShipmentDocument):
             bold=True,
         )
         y = 53.0
-        self.text(x, y, _("From: %(name)s") % {"name": library.name}, size=9)
+        self.text(
+            x,
+            y,
+            _("From: %(name)s") % {"name": library.name},
+            size=9,
+            han=self.han,
+            max_width=width,
+        )
         y += 4.5
         self.text(x, y, _("User ID: %(id)s") % {"id": library.user_id}, size=9)
         y += 4.5

@@ -40,4 +40,4 @@ def test_the_return_label_is_always_in_english():
     with translation.override("ja"):
         text = _text(ReturnAddressLabel(site=loan.shipment.site, library=loan.library).render())
     assert "Loan Service Section, Book Service Division" in text
-    assert "100-8924 Japan" in text
+    assert "100-8924 JAPAN" in text

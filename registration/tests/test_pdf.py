@@ -35,7 +35,7 @@ def test_the_certificate_shows_the_user_id_library_date_and_issuing_office(libra
     assert "Certificate of User Registration" in text
     assert "ILL-GB-00007" in text
     assert "Bodleian Japanese Library" in text
-    assert "27 Winchester Road" in text and "United Kingdom" in text
+    assert "27 Winchester Road" in text and "UNITED KINGDOM" in text
     assert "2 November 2026" in text
     assert "ILL Section, Public Services Division" in text
     assert "Kansai-kan of the National Diet Library" in text
@@ -64,9 +64,10 @@ def test_the_request_form_has_the_header_table_fax_and_note(library):
     assert "Only this designated request form is accepted." in text
 
 
-def test_the_japanese_name_is_written_with_a_cid_font(library):
+def test_the_japanese_name_is_written_with_an_embedded_japanese_face(library):
     pdf = RegistrationCertificate(library=library).render()
-    assert b"HeiseiMin-W3" in pdf
+    assert b"NotoSansJP-Regular" in pdf
+    assert b"HeiseiMin-W3" not in pdf
 
 
 def test_documents_exist_only_for_a_registered_library():
@@ -82,7 +83,7 @@ def test_a_japanese_librarys_certificate_is_in_japanese_whatever_the_staff_langu
     assert "ILL-GB-00007" in text
     assert "関西館 図書館協力課" in text
     assert "2026年11月2日" in text
-    assert "イギリス" in text
+    assert "UNITED KINGDOM" in text  # the country line of a posted address: English capitals
     assert "Certificate of User Registration" not in text
     assert "ILL Section" not in text
 
@@ -92,7 +93,7 @@ def test_an_english_librarys_certificate_is_in_english_for_japanese_staff(librar
     with translation.override("ja"):
         text = text_of(RegistrationCertificate(library=library).render())
     assert "Certificate of User Registration" in text
-    assert "2 November 2026" in text and "United Kingdom" in text
+    assert "2 November 2026" in text and "UNITED KINGDOM" in text
     assert "ILL Section, Public Services Division" in text
     assert "利用者登録証" not in text and "関西館" not in text
 
