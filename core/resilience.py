@@ -201,3 +201,13 @@ def task_publish(task: Any, *, args: Any = None, kwargs: Any = None, **options: 
             settings.NDL_SERVICE_RETRY_AFTER,
         )
         return None
+
+
+# PostgreSQL refuses one of two transactions that met (serialization failure,
+# deadlock); nothing of the refused one was written.
+CONFLICT_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def is_concurrent_conflict(exc: BaseException) -> bool:
+    """Whether a database error means "another transaction got there first"."""
+    return getattr(exc.__cause__, "sqlstate", None) in CONFLICT_SQLSTATES

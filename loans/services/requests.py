@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from core.emails import mail_queue
 from core.errors import DomainError
 from core.i18n import current_language
 from core.models import User
+from core.resilience import is_concurrent_conflict
 from registration.models import Library, LibraryStatus
 
 from ..models import (
@@ -94,6 +95,18 @@ def loan_request_create(
                 "nothing was requested. Please search again."
             ),
             code="unavailable",
+        ) from exc
+    except OperationalError as exc:
+        # REPEATABLE READ or SERIALIZABLE: the cap trigger (migration 0006)
+        # makes the later of two requests for one library fail this way.
+        if not is_concurrent_conflict(exc):
+            raise
+        raise DomainError(
+            _(
+                "Another request for your library was being saved at the same moment; "
+                "nothing was requested. Please try again."
+            ),
+            code="conflict",
         ) from exc
 
 
