@@ -1,6 +1,8 @@
 # ruff: noqa: RUF001  (Japanese text uses full-width punctuation on purpose)
 """A sample catalogue for `make run`: every loanability rule at least once,
-the date boundaries, and plenty of loanable items at each of the three sites."""
+the date boundaries, and plenty of loanable items at each of the three sites.
+Free-text notes are written in English and Japanese, as staff who serve
+libraries in both languages would write them."""
 
 from __future__ import annotations
 
@@ -97,7 +99,10 @@ DEMO: list[tuple[str, str, str, str, dt.date, str, dict[str, Any]]] = [
         J,
         D(2013, 1, 1),
         "tokyo",
-        {"staff_excluded": True, "staff_note": "On exhibition until the end of the year."},
+        {
+            "staff_excluded": True,
+            "staff_note": "On exhibition until the end of the year. / 年末まで展示中です。",
+        },
     ),
     # Several reasons at once.
     (

@@ -9,6 +9,7 @@ from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import current_language
 from registration.models import Library
 
 from .models import LOAN_CAP, RequestChannel
@@ -109,13 +110,18 @@ class KeyInRequestForm(forms.Form):
 
 
 def _reject_choices() -> list[tuple[str, str]]:
-    choices = []
-    for code in REJECT_CODES:
-        label = (
-            _("Other (say why in the note)") if code == Reason.OTHER else Refusal(code).message_en
+    """Each reason in the words of the staff member's language; the code is
+    only the value sent back, never shown."""
+    language = current_language()
+    return [
+        (
+            code,
+            str(_("Other (say why in the note)"))
+            if code == Reason.OTHER
+            else Refusal(code).message(language),
         )
-        choices.append((code, f"{code}: {label}"))
-    return choices
+        for code in REJECT_CODES
+    ]
 
 
 class RejectForm(forms.Form):

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from django_otp.admin import OTPAdminAuthenticationForm
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -34,6 +35,28 @@ class StaffOTPAuthenticationForm(OTPAdminAuthenticationForm):
     one of their printed backup codes; the form picks the device by the shape
     of the code instead of asking staff to choose one.
     """
+
+    # django-otp has no Japanese catalogue: its messages, in our own words.
+    otp_error_messages = {
+        **OTPAdminAuthenticationForm.otp_error_messages,
+        "token_required": _("Enter the one-time code."),
+        "invalid_token": _(
+            "This one-time code is not valid. Check the code and try again; "
+            "each backup code works only once."
+        ),
+        "n_failed_attempts": ngettext_lazy(
+            "Codes are not checked for a while after %(failure_count)d failed attempt; "
+            "try again in a few minutes.",
+            "Codes are not checked for a while after %(failure_count)d failed attempts; "
+            "try again in a few minutes.",
+            "failure_count",
+        ),
+        "verification_not_allowed": _("Codes cannot be checked at the moment."),
+        "device_required": _("Choose a device."),
+        "not_interactive": _("This device cannot send a code."),
+        "challenge_exception": _("The code could not be sent: {0}"),
+        "challenge_message": _("Code sent: {0}"),
+    }
 
     def _chosen_device(self, user: Any) -> Device | None:
         device = super()._chosen_device(user)

@@ -87,7 +87,7 @@ def work_queues() -> list[Queue]:
                 _("Items to pull"),
                 row["to_pull"],
                 _url("loans.pullqueueitem", f"site={site.pk}"),
-                site.name,
+                site.local_name,
             )
         )
         queues.append(
@@ -95,7 +95,7 @@ def work_queues() -> list[Queue]:
                 _("Packed, to ship"),
                 row["to_ship"],
                 _url("loans.shipqueueitem", f"site={site.pk}"),
-                site.name,
+                site.local_name,
             )
         )
     queues += [

@@ -9,6 +9,7 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
 from django.db.models.functions import TruncDate, TruncMonth
 from django_countries import countries
 
+from core.i18n import in_japanese
 from loans.models import LoanRequest
 
 
@@ -40,7 +41,11 @@ def _bars(rows: list[tuple[str, int]]) -> list[Bar]:
 
 
 def loan_statistics(*, since: dt.date | None = None) -> Statistics:
-    """Loans are items that left NDL (they have a shipment)."""
+    """Loans are items that left NDL (they have a shipment).
+
+    Labels are in the language being rendered: country names from
+    django-countries, site names from the site's ``name`` or ``name_ja``.
+    """
     loans = LoanRequest.objects.filter(shipment__isnull=False)
     if since is not None:
         loans = loans.filter(shipment__shipped_on__gte=since)
@@ -48,7 +53,12 @@ def loan_statistics(*, since: dt.date | None = None) -> Statistics:
     by_country = (
         loans.values("library__country").annotate(n=Count("pk")).order_by("-n", "library__country")
     )
-    by_site = loans.values("shipment__site__name").annotate(n=Count("pk")).order_by("-n")
+    by_site = (
+        loans.values("shipment__site__name", "shipment__site__name_ja")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "shipment__site__name")
+    )
+    site_name = "shipment__site__name_ja" if in_japanese() else "shipment__site__name"
     by_month = (
         loans.annotate(month=TruncMonth("shipment__shipped_on"))
         .values("month")
@@ -71,7 +81,7 @@ def loan_statistics(*, since: dt.date | None = None) -> Statistics:
         per_country=_bars(
             [(str(countries.name(r["library__country"])), r["n"]) for r in by_country]
         ),
-        per_site=_bars([(r["shipment__site__name"], r["n"]) for r in by_site]),
+        per_site=_bars([(r[site_name], r["n"]) for r in by_site]),
         per_month=_bars([(r["month"].strftime("%Y-%m"), r["n"]) for r in by_month]),
         shipped=totals["shipped"],
         received=totals["received"],

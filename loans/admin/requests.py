@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -47,6 +47,7 @@ class LoanRequestAdmin(admin.ModelAdmin):
     show_full_result_count = False
     actions = ("accept_selected",)
     change_list_template = "loans/admin_loanrequest_change_list.html"
+    exclude = ("reject_codes",)  # shown as ``reject_reasons``: words, not codes
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # requests are made through loan_request_create (portal or key-in)
@@ -62,7 +63,21 @@ class LoanRequestAdmin(admin.ModelAdmin):
         return super().has_change_permission(request)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in LoanRequest._meta.fields]
+        # The reasons in words, not their codes.
+        return [
+            "reject_reasons" if f.name == "reject_codes" else f.name
+            for f in LoanRequest._meta.fields
+        ]
+
+    @admin.display(description=gettext_lazy("reasons not lent"))
+    def reject_reasons(self, obj: LoanRequest) -> str:
+        reasons = rejection_messages(
+            material=obj.material,
+            codes=obj.reject_codes,
+            note=obj.reject_note,
+            language=current_language(),
+        )
+        return format_html_join("", "<p>{}</p>", ((reason,) for reason in reasons)) or "-"
 
     @admin.display(description=gettext_lazy("NDL ID"), ordering="material__ndl_id")
     def ndl_id(self, obj: LoanRequest) -> str:

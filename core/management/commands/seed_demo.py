@@ -1,6 +1,7 @@
 """Demo data for ``make run``: staff logins, a registered library, two open
 applications and the sample catalogue. Safe to run again: existing rows are
-kept and the printed passwords are set again."""
+kept and the printed passwords are set again. Free-text notes are written
+"English / 日本語", so the demo reads right in either language."""
 
 from __future__ import annotations
 
@@ -93,7 +94,10 @@ class Command(BaseCommand):
                 actor=admin,
                 application=waiting.application,
                 dated=timezone.localdate() - dt.timedelta(days=20),
-                summary="Please tell us the conditions for using the scanner in your reading room.",
+                summary=(
+                    "Please tell us the conditions for using the scanner in your reading room."
+                    " / 閲覧室でのスキャナーの利用条件をお知らせください。"
+                ),
             )
         materials = seed_demo_catalogue()
         self._demo_loans(library, admin, sites)
@@ -178,7 +182,7 @@ class Command(BaseCommand):
             shipment_id=received.pk,
             library=library,
             received_on=today - dt.timedelta(days=9),
-            conditions={loans[0].pk: "Good"},
+            conditions={loans[0].pk: "Good / 良好"},
             actor=portal_user,
         )
         shipment_dispatch(
@@ -208,7 +212,9 @@ class Command(BaseCommand):
                 has_reading_room_picture=True,
                 has_leaflet=True,
                 signature_verified=True,
-                copier_conditions="Copiers are operated by staff only.",
+                copier_conditions=(
+                    "Copiers are operated by staff only. / 複写機は職員のみが操作します。"
+                ),
                 **DEMO_LIBRARY,
             )
             library = services.library_approve(actor=admin, library=application.library)
