@@ -271,6 +271,17 @@ def test_the_detector_leaves_names_codes_and_data_alone() -> None:
     assert english_phrases(["資料: Meiji Japan and the West"]) == ["Meiji Japan and the West"]
 
 
+def test_the_detector_catches_what_the_issue_saw() -> None:
+    seen = [
+        "Invalid token. Please make sure you have entered it correctly.",
+        "japanese_acquired_before_1996: Japanese books are lent only if the NDL acquired them",
+    ]
+    assert english_phrases(seen) == [
+        "Please make sure you have entered it correctly",
+        "Japanese books are lent only if the NDL acquired them",
+    ]
+
+
 # --- the sweeps ----------------------------------------------------------------------
 
 
@@ -438,6 +449,7 @@ def test_the_decide_page_in_english_shows_words_not_codes() -> None:
 @pytest.mark.parametrize(
     ("language", "expected"),
     [("ja", "デジタル化済みの資料は貸出できません。"), ("en", "Digitized materials are not lent.")],
+    ids=["ja", "en"],
 )
 def test_a_rejected_requests_admin_page_gives_the_reasons_in_words(
     language: str, expected: str
@@ -464,6 +476,7 @@ def test_a_rejected_requests_admin_page_gives_the_reasons_in_words(
         ),
         ("", "ワンタイムコードを入力してください。"),
     ],
+    ids=["wrong code", "no code"],
 )
 def test_the_second_factor_errors_are_japanese(token: str, expected: str) -> None:
     staff = StaffFactory(is_superuser=True)
