@@ -219,10 +219,14 @@ class PdfDocument:
         han: HanForm = "ja",
         max_width: float | None = None,
     ) -> float:
-        """Draw several lines; return the y below the last one."""
+        """Draw several lines; return the y below the last one. With
+        ``max_width`` (mm), a line too wide for it is wrapped."""
         for value in values:
-            self.text(x, y, value, size=size, han=han, max_width=max_width)
-            y += leading
+            if max_width is None:
+                self.text(x, y, value, size=size, han=han)
+                y += leading
+            else:
+                y = self.wrapped(x, y, value, width=max_width, size=size, leading=leading, han=han)
         return y
 
     def wrapped(
@@ -240,6 +244,43 @@ class PdfDocument:
     ) -> float:
         """Draw a paragraph wrapped to ``width`` mm; return the y below it.
         A word longer than the width is drawn smaller to fit it."""
+        for line in self._wrap(value, width=width, size=size, bold=bold, han=han):
+            self.text(x, y, line, size=size, bold=bold, align=align, han=han, max_width=width)
+            y += leading
+        return y
+
+    def fitted(
+        self,
+        x: float,
+        y: float,
+        value: str,
+        *,
+        width: float,
+        height: float,
+        size: float,
+        min_size: float = 6,
+        bold: bool = False,
+        han: HanForm = "ja",
+    ) -> None:
+        """Draw ``value`` in a box ``width`` x ``height`` mm whose first
+        baseline is ``y``: on one line at ``size`` if it fits, otherwise
+        wrapped at the largest size down to ``min_size`` whose lines fit."""
+        size_now = size
+        while True:
+            leading = size_now * 0.42
+            lines = self._wrap(value, width=width, size=size_now, bold=bold, han=han)
+            if len(lines) * leading <= height + leading * 0.5 or size_now <= min_size:
+                break
+            size_now = max(min_size, size_now - 0.5)
+        for line in lines:
+            self.text(x, y, line, size=size_now, bold=bold, han=han, max_width=width)
+            y += leading
+
+    def _wrap(
+        self, value: str, *, width: float, size: float, bold: bool, han: HanForm
+    ) -> list[str]:
+        """``value`` split into lines no wider than ``width`` mm (kinsoku kept)."""
+        lines: list[str] = []
         for paragraph in value.splitlines() or [""]:
             line = ""
             for word in _split_words(paragraph):
@@ -247,25 +288,12 @@ class PdfDocument:
                 too_wide = text_width(candidate, size=size, bold=bold, han=han) > width * mm
                 # Japanese closing punctuation never starts a line (kinsoku).
                 if line and too_wide and word not in _NO_LINE_START:
-                    self.text(
-                        x,
-                        y,
-                        line.rstrip(),
-                        size=size,
-                        bold=bold,
-                        align=align,
-                        han=han,
-                        max_width=width,
-                    )
-                    y += leading
+                    lines.append(line.rstrip())
                     line = word.lstrip()
                 else:
                     line = candidate
-            self.text(
-                x, y, line.rstrip(), size=size, bold=bold, align=align, han=han, max_width=width
-            )
-            y += leading
-        return y
+            lines.append(line.rstrip())
+        return lines
 
     def rule(self, x1: float, y1: float, x2: float, y2: float, *, width: float = 0.5) -> None:
         self.canvas.setLineWidth(width)

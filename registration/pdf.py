@@ -190,7 +190,9 @@ class ApprovalLetter(_LibraryDocument):
             ),
             width=width,
         )
-        y += 10
+        # A long name and address push the text down: the closing moves up
+        # into the space before it rather than into the footer.
+        y = min(y + 10, 261)
         if self.in_japanese:
             self.text(right, y, _("Yours sincerely,"), align="right")
         else:
@@ -254,8 +256,9 @@ class RegistrationCertificate(_LibraryDocument):
         y += 1
         address = with_country(lib.postal_address.splitlines(), lib.country)
         for line in address:
-            self.text(centre, y, line, size=10, align="center", han=self.han, max_width=width)
-            y += 5
+            y = self.wrapped(
+                centre, y, line, width=width, size=10, leading=5, align="center", han=self.han
+            )
         y += 6
         y = self.centred(
             centre,
@@ -311,7 +314,7 @@ class RequestForm(_LibraryDocument):
         self.text(left + 3, 38, _("User ID"), size=8)
         self.text(left + 3, 45, lib.user_id or "", size=13, bold=True)
         self.text(left + 50, 38, _("Library"), size=8)
-        self.text(left + 50, 45, lib.name, size=11, han=self.han, max_width=width - 53)
+        self.fitted(left + 50, 44, lib.name, width=width - 53, height=6, size=11, han=self.han)
         self.rule(left + 47, 32, left + 47, 50)
 
         y = 57.0

@@ -43,10 +43,11 @@ class RefusalLetter(PdfDocument):
         )
         decided = timezone.localdate(self.loan.decided_at or timezone.now())
         self.text(right, y, decided.isoformat(), align="right")
-        # The address of a posted letter ends with the country in English capitals.
+        # The address, below the date (a long name would run into it), ends
+        # with the country in English capitals as a posted letter's must.
         y = self.lines(
             m,
-            y,
+            y + 7,
             with_country(
                 [self.library.name, *self.library.postal_address.splitlines()],
                 self.library.country,

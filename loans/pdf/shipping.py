@@ -243,7 +243,8 @@ class ToBorrowers(_ShipmentDocument):
         y += 2
         self.text(x, y, _("Return address"), size=10, bold=True)
         y += 5
-        self.lines(x, y, site.return_address_lines, size=9, leading=4.2)
+        # The address the parcel is sent to: its country in English capitals.
+        self.lines(x, y, with_country(site.return_address_lines, "JP"), size=9, leading=4.2)
 
     def _draw_receipt_letter(self, x: float, width: float) -> None:
         site = self.shipment.site
@@ -269,15 +270,15 @@ class ToBorrowers(_ShipmentDocument):
             bold=True,
         )
         y = 53.0
-        self.text(
+        y = self.wrapped(
             x,
             y,
             _("From: %(name)s") % {"name": library.name},
+            width=width,
             size=9,
+            leading=4.5,
             han=self.han,
-            max_width=width,
         )
-        y += 4.5
         self.text(x, y, _("User ID: %(id)s") % {"id": library.user_id}, size=9)
         y += 4.5
         self.text(
