@@ -141,6 +141,10 @@ AXES_ENABLED = env.bool("NDL_LOGIN_THROTTLING", default=True)
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The address is the client's, not the reverse proxy's: how many proxies of
+# ours stand in front of Django (0: none, X-Forwarded-For is ignored).
+NDL_TRUSTED_PROXY_COUNT = env.int("NDL_TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
 AXES_VERBOSE = False
