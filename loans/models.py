@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -102,9 +104,10 @@ class Material(models.Model):
 
 
 class LoanStatus(models.TextChoices):
-    """The life of one request for one item.
+    """The life of one request for one item: where the physical item is.
 
-    Each state maps onto an ISO 18626 status (see ``ISO18626_STATUS``).
+    Each state maps onto an ISO 18626 status (see ``ISO18626_STATUS``); the
+    moves between them are the table ``LOAN_MOVES``.
     """
 
     REQUESTED = "requested", _("Requested")
@@ -114,6 +117,7 @@ class LoanStatus(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
     RETURN_SHIPPED = "return_shipped", _("Return shipped")
     CHECKED_IN = "checked_in", _("Returned and checked in")
+    UNDELIVERED = "undelivered", _("Returned undelivered by the post")
     LOST = "lost", _("Lost")
     LOSS_SETTLED = "loss_settled", _("Loss settled")
     REJECTED = "rejected", _("Not lent")
@@ -128,30 +132,193 @@ ISO18626_STATUS: dict[str, str] = {
     LoanStatus.OVERDUE: "Overdue",
     LoanStatus.RETURN_SHIPPED: "Loaned",  # requester side: ShippedReturn
     LoanStatus.CHECKED_IN: "LoanCompleted",
+    # The requester never had the item; it may ask for it again.
+    LoanStatus.UNDELIVERED: "Unfilled",
     LoanStatus.LOST: "Loaned",
     LoanStatus.LOSS_SETTLED: "CompletedWithoutReturn",
     LoanStatus.REJECTED: "Unfilled",
     LoanStatus.CANCELLED: "Cancelled",
 }
 
+
+class ActionBy(models.TextChoices):
+    STAFF = "staff", _("NDL staff")
+    LIBRARY = "library", _("the borrowing library")
+    NIGHT = "night", _("the nightly job")
+
+
+class LoanAction(models.TextChoices):
+    """Everything staff, a library or a nightly job can do to a loan.
+
+    The label is a verb phrase: refusals say "cannot <label>" and list the
+    labels of what can be done instead.
+    """
+
+    ACCEPT = "accept", _("accept the request")
+    REJECT = "reject", _("decide not to lend")
+    CANCEL = "cancel", _("cancel the request")
+    PACK = "pack", _("pull and pack the item")
+    DISPATCH = "dispatch", _("dispatch the item by registered air mail")
+    EXTEND = "extend", _("extend the loan")
+    RECORD_DELIVERY = "record_delivery", _("record the delivery date")
+    RECORD_UNDELIVERED = (
+        "record_undelivered",
+        _("record the parcel as brought back undelivered by the post"),
+    )
+    CONFIRM_RECEIPT = "confirm_receipt", _("confirm receipt")
+    RECORD_RECEIPT_LETTER = "record_receipt_letter", _("record the receipt letter")
+    RECORD_RETURN = "record_return", _("record a return parcel")
+    CHECK_IN = "check_in", _("check the item in")
+    LIBRARY_REPORT_DAMAGE = "library_report_damage", _("report damage")
+    LIBRARY_REPORT_LOSS = "library_report_loss", _("report a loss")
+    STAFF_REPORT_DAMAGE = "staff_report_damage", _("record damage")
+    STAFF_REPORT_LOSS = "staff_report_loss", _("record a loss")
+    INSTRUCT = "instruct", _("instruct replacement or compensation")
+    SETTLE = "settle", _("settle the case")
+    NIGHTLY_OVERDUE_FLAG = "nightly_overdue_flag", _("flag the loan overdue")
+    NIGHTLY_OVERDUE_NOTICE = "nightly_overdue_notice", _("send an overdue notice")
+    NIGHTLY_ESCALATE = "nightly_escalate", _("escalate the overdue loan to staff")
+    NIGHTLY_RECEIPT_ASSUME = (
+        "nightly_receipt_assume",
+        _("take the delivery date as the date of receipt"),
+    )
+    NIGHTLY_RECEIPT_REMINDER = (
+        "nightly_receipt_reminder",
+        _("remind the library of the missing receipt letter"),
+    )
+
+
+ACTION_BY: dict[str, ActionBy] = {
+    LoanAction.ACCEPT: ActionBy.STAFF,
+    LoanAction.REJECT: ActionBy.STAFF,
+    LoanAction.CANCEL: ActionBy.LIBRARY,
+    LoanAction.PACK: ActionBy.STAFF,
+    LoanAction.DISPATCH: ActionBy.STAFF,
+    LoanAction.EXTEND: ActionBy.LIBRARY,
+    LoanAction.RECORD_DELIVERY: ActionBy.STAFF,
+    LoanAction.RECORD_UNDELIVERED: ActionBy.STAFF,
+    LoanAction.CONFIRM_RECEIPT: ActionBy.LIBRARY,
+    LoanAction.RECORD_RECEIPT_LETTER: ActionBy.STAFF,
+    LoanAction.RECORD_RETURN: ActionBy.LIBRARY,
+    LoanAction.CHECK_IN: ActionBy.STAFF,
+    LoanAction.LIBRARY_REPORT_DAMAGE: ActionBy.LIBRARY,
+    LoanAction.LIBRARY_REPORT_LOSS: ActionBy.LIBRARY,
+    LoanAction.STAFF_REPORT_DAMAGE: ActionBy.STAFF,
+    LoanAction.STAFF_REPORT_LOSS: ActionBy.STAFF,
+    LoanAction.INSTRUCT: ActionBy.STAFF,
+    LoanAction.SETTLE: ActionBy.STAFF,
+    LoanAction.NIGHTLY_OVERDUE_FLAG: ActionBy.NIGHT,
+    LoanAction.NIGHTLY_OVERDUE_NOTICE: ActionBy.NIGHT,
+    LoanAction.NIGHTLY_ESCALATE: ActionBy.NIGHT,
+    LoanAction.NIGHTLY_RECEIPT_ASSUME: ActionBy.NIGHT,
+    LoanAction.NIGHTLY_RECEIPT_REMINDER: ActionBy.NIGHT,
+}
+# Actions on a damage or loss case (or a whole night's run): offered in no
+# refusal's "what can be done now", which names what a person can start.
+CASE_ACTIONS = frozenset({LoanAction.INSTRUCT, LoanAction.SETTLE})
+
+
+@dataclass(frozen=True)
+class Move:
+    """An allowed move: the status it leads to (None: the status stays) and,
+    when the status alone does not decide, the condition it needs."""
+
+    to: LoanStatus | None = None
+    when: str = ""
+
+
+_S = LoanStatus
+_A = LoanAction
+_STAY = Move()
+_REPORTS_WHILE_HELD: dict[LoanAction, Move] = {
+    _A.LIBRARY_REPORT_DAMAGE: _STAY,
+    _A.LIBRARY_REPORT_LOSS: Move(_S.LOST),
+    _A.STAFF_REPORT_DAMAGE: _STAY,
+    _A.STAFF_REPORT_LOSS: Move(_S.LOST),
+    _A.INSTRUCT: Move(when="case not settled"),
+    _A.SETTLE: Move(when="case instructed"),
+}
+_HELD: dict[LoanAction, Move] = {
+    # A receipt assumed by the nightly job is confirmed later: the letter is
+    # recorded, the reminders stop, the due date stays.
+    _A.CONFIRM_RECEIPT: Move(when="receipt assumed"),
+    _A.RECORD_RECEIPT_LETTER: Move(when="receipt assumed"),
+    # A receipt assumed from an estimated delivery can prove false.
+    _A.RECORD_UNDELIVERED: Move(_S.UNDELIVERED, when="receipt assumed"),
+    _A.RECORD_RETURN: Move(_S.RETURN_SHIPPED),
+    # A parcel the library did not record in the portal still arrives.
+    _A.CHECK_IN: Move(_S.CHECKED_IN),
+    **_REPORTS_WHILE_HELD,
+    _A.NIGHTLY_RECEIPT_REMINDER: Move(when="receipt assumed, reminder due"),
+}
+
+# THE table of allowed moves: status -> action -> Move. A pair that is not
+# here is refused by the service with what the item's state is and what can
+# be done instead (``loans.services.transitions.move_check``).
+LOAN_MOVES: dict[LoanStatus, dict[LoanAction, Move]] = {
+    _S.REQUESTED: {
+        _A.ACCEPT: Move(_S.ACCEPTED),
+        _A.REJECT: Move(_S.REJECTED),
+        _A.CANCEL: Move(_S.CANCELLED),
+    },
+    _S.ACCEPTED: {
+        _A.REJECT: Move(_S.REJECTED),
+        _A.CANCEL: Move(_S.CANCELLED),
+        _A.PACK: Move(when="not packed"),
+        _A.DISPATCH: Move(_S.SHIPPED, when="packed"),
+    },
+    _S.SHIPPED: {
+        _A.RECORD_DELIVERY: _STAY,
+        _A.RECORD_UNDELIVERED: Move(_S.UNDELIVERED),
+        _A.CONFIRM_RECEIPT: Move(_S.RECEIVED),
+        _A.RECORD_RECEIPT_LETTER: Move(_S.RECEIVED),
+        # An item missing from the parcel, or a parcel lost by the post.
+        _A.LIBRARY_REPORT_LOSS: Move(_S.LOST),
+        _A.STAFF_REPORT_DAMAGE: _STAY,
+        _A.STAFF_REPORT_LOSS: Move(_S.LOST),
+        _A.INSTRUCT: Move(when="case not settled"),
+        _A.SETTLE: Move(when="case instructed"),
+        _A.NIGHTLY_RECEIPT_ASSUME: Move(_S.RECEIVED, when="delivered over three days ago"),
+    },
+    _S.RECEIVED: {
+        **_HELD,
+        _A.NIGHTLY_OVERDUE_FLAG: Move(_S.OVERDUE, when="due date passed"),
+    },
+    _S.OVERDUE: {
+        **_HELD,
+        _A.NIGHTLY_OVERDUE_NOTICE: Move(when="notice due"),
+        _A.NIGHTLY_ESCALATE: Move(when="last notice sent"),
+    },
+    _S.RETURN_SHIPPED: {
+        _A.CHECK_IN: Move(_S.CHECKED_IN),
+        **_REPORTS_WHILE_HELD,
+    },
+    _S.LOST: {
+        # The item turned up: the library sends it back, or it arrives.
+        _A.RECORD_RETURN: Move(_S.RETURN_SHIPPED),
+        _A.CHECK_IN: Move(_S.CHECKED_IN),
+        # A second report of the loss joins the open case.
+        _A.LIBRARY_REPORT_LOSS: _STAY,
+        _A.STAFF_REPORT_LOSS: _STAY,
+        _A.INSTRUCT: Move(when="case not settled"),
+        _A.SETTLE: Move(_S.LOSS_SETTLED, when="case instructed"),
+    },
+    _S.CHECKED_IN: {
+        # Damage noticed after the check-in; its case runs to settlement.
+        _A.STAFF_REPORT_DAMAGE: _STAY,
+        _A.INSTRUCT: Move(when="case not settled"),
+        _A.SETTLE: Move(when="case instructed"),
+    },
+    _S.UNDELIVERED: {},
+    _S.LOSS_SETTLED: {},
+    _S.REJECTED: {},
+    _S.CANCELLED: {},
+}
+
+# Derived from LOAN_MOVES: the statuses each status can become.
 LOAN_TRANSITIONS: dict[str, frozenset[str]] = {
-    LoanStatus.REQUESTED: frozenset(
-        {LoanStatus.ACCEPTED, LoanStatus.REJECTED, LoanStatus.CANCELLED}
-    ),
-    LoanStatus.ACCEPTED: frozenset({LoanStatus.SHIPPED, LoanStatus.REJECTED, LoanStatus.CANCELLED}),
-    LoanStatus.SHIPPED: frozenset({LoanStatus.RECEIVED, LoanStatus.LOST, LoanStatus.CHECKED_IN}),
-    LoanStatus.RECEIVED: frozenset(
-        {LoanStatus.OVERDUE, LoanStatus.RETURN_SHIPPED, LoanStatus.LOST, LoanStatus.CHECKED_IN}
-    ),
-    LoanStatus.OVERDUE: frozenset(
-        {LoanStatus.RETURN_SHIPPED, LoanStatus.LOST, LoanStatus.CHECKED_IN}
-    ),
-    LoanStatus.RETURN_SHIPPED: frozenset({LoanStatus.CHECKED_IN, LoanStatus.LOST}),
-    LoanStatus.LOST: frozenset({LoanStatus.LOSS_SETTLED, LoanStatus.CHECKED_IN}),
-    LoanStatus.CHECKED_IN: frozenset(),
-    LoanStatus.LOSS_SETTLED: frozenset(),
-    LoanStatus.REJECTED: frozenset(),
-    LoanStatus.CANCELLED: frozenset(),
+    status: frozenset(m.to for m in moves.values() if m.to is not None and m.to != status)
+    for status, moves in LOAN_MOVES.items()
 }
 
 # Every request that is not rejected, cancelled or back at NDL counts toward
@@ -184,6 +351,8 @@ class ReceiptChannel(models.TextChoices):
     PORTAL = "portal", _("Confirmed in the portal")
     FAX = "fax", _("Receipt letter by fax")
     EMAIL = "email", _("Receipt letter by email")
+    # The library stayed silent: the nightly job took the delivery date.
+    ASSUMED = "assumed", _("Assumed from the delivery date")
 
 
 class Shipment(models.Model):
@@ -210,6 +379,13 @@ class Shipment(models.Model):
         _("receipt letter flagged late on"), null=True, blank=True, db_index=True
     )
     delivery_estimated = models.BooleanField(_("delivery date estimated"), default=False)
+    receipt_notices_sent = models.PositiveSmallIntegerField(
+        _("missing receipt letter notices sent"), default=0
+    )
+    undelivered_on = models.DateField(
+        _("brought back undelivered on"), null=True, blank=True, db_index=True
+    )
+    undelivered_note = models.TextField(_("why the post brought it back"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("shipped by"),
@@ -233,6 +409,17 @@ class Shipment(models.Model):
                 name="loans_shipment_delivered_after_shipped",
                 condition=models.Q(delivered_on__isnull=True)
                 | models.Q(delivered_on__gte=models.F("shipped_on")),
+            ),
+            models.CheckConstraint(
+                name="loans_shipment_undelivered_after_shipped",
+                condition=models.Q(undelivered_on__isnull=True)
+                | models.Q(undelivered_on__gte=models.F("shipped_on")),
+            ),
+            # A parcel the post brought back was never received.
+            models.CheckConstraint(
+                name="loans_shipment_undelivered_not_received",
+                condition=models.Q(undelivered_on__isnull=True)
+                | models.Q(received_on__isnull=True),
             ),
             # UPU S10 shape; the check digit is verified by the service.
             models.CheckConstraint(

@@ -24,7 +24,14 @@ from django.utils.translation import gettext as _
 from registration.models import Library
 from returns.models import CaseStatus, DamageCase, ReturnParcel
 
-from .models import CAP_COUNTING_STATUSES, LOAN_CAP, LoanRequest, LoanStatus, Shipment
+from .models import (
+    CAP_COUNTING_STATUSES,
+    LOAN_CAP,
+    LoanRequest,
+    LoanStatus,
+    ReceiptChannel,
+    Shipment,
+)
 
 # "Items due within 7 days": due today up to and including today + 7 days.
 DUE_SOON_DAYS = 7
@@ -120,6 +127,8 @@ def timeline_labels() -> dict[str, str]:
         "return_sent": _("Return sent"),
         "return_detail": _("%(method)s, tracking number %(number)s"),
         "checked_in": _("Checked in at the NDL"),
+        "undelivered": _("Brought back to the NDL undelivered by the post"),
+        "assumed": _("no receipt letter: taken as the delivery date"),
         "history": _("History of request #%(id)s"),
     }
 
@@ -152,8 +161,19 @@ def loan_timeline(
             steps.append(("done", done, labels["shipped"], ymd(shipment.shipped_on), detail, None))
         else:
             steps.append(("pending", todo, labels["shipped"], None, None, None))
+        if status == LoanStatus.UNDELIVERED and shipment:
+            steps.append(
+                ("alert-step", "", labels["undelivered"], ymd(shipment.undelivered_on), None, None)
+            )
+            return LoanTimeline(
+                loan, statuses[status], _format(labels["history"], id=str(loan.pk)), steps
+            )
         if loan.received_on:
-            steps.append(("done", done, labels["received"], ymd(loan.received_on), None, None))
+            assumed = shipment is not None and shipment.receipt_channel == ReceiptChannel.ASSUMED
+            assumed_note = conditional_escape(labels["assumed"]) if assumed else None
+            steps.append(
+                ("done", done, labels["received"], ymd(loan.received_on), assumed_note, None)
+            )
         else:
             steps.append(("pending", todo, labels["received"], None, None, None))
         if loan.due_on:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError
 from core.portal import library_required, request_library
 from loans.models import LoanRequest, Shipment
+from loans.views.outcomes import outcomes_show
 
 from . import selectors
 from .forms import DamageReportForm, ReturnParcelForm
@@ -56,7 +57,7 @@ def parcel_create(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            return_parcel_record(
+            outcomes = return_parcel_record(
                 library=library,
                 loan_ids=[loan.pk for loan in form.cleaned_data["loans"]],
                 method=form.cleaned_data["method"],
@@ -69,6 +70,7 @@ def parcel_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("Return recorded. Thank you."))
+            outcomes_show(request, outcomes)
             return redirect("returns:parcel_list")
     return render(request, "returns/parcel_form.html", {"form": form, "held": held})
 

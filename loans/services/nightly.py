@@ -19,13 +19,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from core.emails import mail_queue
 from core.models import AuditEntry, Site
 from core.pagecache import library_pages_touch
-from loans.models import LoanRequest, LoanStatus, Shipment
+from loans.duedates import due_date_for
+from loans.models import HELD_STATUSES, LoanRequest, LoanStatus, ReceiptChannel, Shipment
 
 # Rows claimed per transaction: large enough that a run is a handful of
 # statements, small enough that locks are short and the IN lists stay well
@@ -58,6 +59,7 @@ class NightlyReport:
     escalated: int = 0
     late_receipts_flagged: int = 0
     late_receipt_notices: int = 0
+    receipt_reminders: int = 0
 
 
 def nightly_today() -> dt.date:
@@ -302,19 +304,33 @@ def loans_overdue_escalate(*, today: dt.date) -> int:
             )
 
 
-# --- Late receipt letters ---------------------------------------------------
+# --- Late receipt letters and silent receipt ----------------------------------
+
+
+def _receipt_notice_days() -> list[int]:
+    """Days after delivery on which the library hears its letter is missing.
+
+    The first is when receipt is assumed; a day within the three days the
+    library has for its letter is ignored.
+    """
+    days = sorted({int(d) for d in settings.NDL_RECEIPT_NOTICE_DAYS})
+    return [d for d in days if d > RECEIPT_LETTER_DAYS] or [RECEIPT_LETTER_DAYS + 1]
 
 
 def late_receipt_cutoffs(*, today: dt.date) -> tuple[dt.date, dt.date]:
     """(latest late delivery date, latest late shipping date for an estimate).
 
-    Delivered three days ago is on time; four days ago is late. Without a
-    tracked delivery date, delivery is estimated as shipped_on plus
-    NDL_ESTIMATED_TRANSIT_DAYS.
+    With the default days, delivered three days ago is on time and four days
+    ago is late. Without a tracked delivery date, delivery is estimated as
+    shipped_on plus NDL_ESTIMATED_TRANSIT_DAYS.
     """
-    delivered_by = today - dt.timedelta(days=RECEIPT_LETTER_DAYS + 1)
+    delivered_by = today - dt.timedelta(days=_receipt_notice_days()[0])
     shipped_by = delivered_by - dt.timedelta(days=settings.NDL_ESTIMATED_TRANSIT_DAYS)
     return delivered_by, shipped_by
+
+
+def _in_transit() -> Exists:
+    return Exists(LoanRequest.objects.filter(shipment=OuterRef("pk"), status=LoanStatus.SHIPPED))
 
 
 def _late_receipt_q(*, today: dt.date) -> Q:
@@ -324,36 +340,67 @@ def _late_receipt_q(*, today: dt.date) -> Q:
         | Q(delivered_on__isnull=True, shipped_on__lte=shipped_by),
         receipt_letter_on__isnull=True,
         received_on__isnull=True,
+        undelivered_on__isnull=True,
         late_letter_flagged_on__isnull=True,
     )
 
 
 def shipments_late_receipt_flag(*, today: dt.date) -> tuple[int, int]:
-    """Flag late receipt letters and queue one notice per shipment.
+    """Flag late receipt letters, assume receipt, queue one notice per shipment.
 
-    Return (shipments flagged, notices queued). The flag is the claim: it is
-    set by a conditional bulk UPDATE in the same transaction as the notices,
-    so each shipment is noticed once.
+    Silent receipt: a parcel delivered (tracked, or estimated as shipped_on +
+    NDL_ESTIMATED_TRANSIT_DAYS) more than three days ago whose receipt nobody
+    recorded is taken as received on its delivery date, on the night it is
+    first flagged (the first of NDL_RECEIPT_NOTICE_DAYS, by default four days
+    after delivery). Each of its items still SHIPPED becomes RECEIVED with
+    that date and the due date one calendar month later, so it becomes
+    overdue like any other; items in another state (reported lost) are left
+    alone, and a parcel with no item in transit is not flagged. The notice
+    names the assumed date and the due date. The flag is the claim: set by a
+    conditional bulk UPDATE in the same transaction as the notices, so each
+    shipment is noticed once. Return (shipments flagged, notices queued).
     """
     flagged = notices = 0
+    days = _receipt_notice_days()
     while True:
         with transaction.atomic():
             shipments = list(
                 Shipment.objects.select_for_update(of=("self",))
                 .filter(_late_receipt_q(today=today))
+                .filter(_in_transit())
                 .select_related("site", "library")
-                .prefetch_related("loans__material")
                 .order_by("pk")[:CHUNK]
             )
             if not shipments:
                 return flagged, notices
-            tracked = [s.pk for s in shipments if s.delivered_on is not None]
-            estimated = [s.pk for s in shipments if s.delivered_on is None]
-            for ids, is_estimate in ((tracked, False), (estimated, True)):
-                if ids:
-                    flagged += Shipment.objects.filter(
-                        pk__in=ids, late_letter_flagged_on__isnull=True
-                    ).update(late_letter_flagged_on=today, delivery_estimated=is_estimate)
+            loans = list(
+                LoanRequest.objects.select_for_update(of=("self",))
+                .filter(shipment__in=shipments, status=LoanStatus.SHIPPED)
+                .select_related("material")
+                .order_by("pk")
+            )
+            by_date: dict[dt.date, list[Shipment]] = defaultdict(list)
+            for shipment in shipments:
+                by_date[_delivery_date(shipment)].append(shipment)
+            for delivered, group in by_date.items():
+                ids = [s.pk for s in group]
+                owed = sum(1 for d in days if (today - delivered).days >= d)
+                flagged += Shipment.objects.filter(
+                    pk__in=ids, late_letter_flagged_on__isnull=True, received_on__isnull=True
+                ).update(
+                    late_letter_flagged_on=today,
+                    delivery_estimated=Case(
+                        When(delivered_on__isnull=True, then=Value(True)), default=Value(False)
+                    ),
+                    received_on=delivered,
+                    receipt_channel=ReceiptChannel.ASSUMED,
+                    receipt_notices_sent=max(owed, 1),
+                )
+                LoanRequest.objects.filter(shipment_id__in=ids, status=LoanStatus.SHIPPED).update(
+                    status=LoanStatus.RECEIVED,
+                    received_on=delivered,
+                    due_on=due_date_for(received_on=delivered),
+                )
             library_pages_touch(library_ids=[s.library_id for s in shipments])
             _audit_many(
                 action="shipment.late_receipt_letter",
@@ -365,14 +412,117 @@ def shipments_late_receipt_flag(*, today: dt.date) -> tuple[int, int]:
                         {
                             "delivered_on": _delivery_date(s).isoformat(),
                             "estimated": s.delivered_on is None,
+                            "receipt_assumed": _delivery_date(s).isoformat(),
                         },
                     )
                     for s in shipments
                 ),
             )
+            delivery = {s.pk: _delivery_date(s) for s in shipments}
+            _audit_many(
+                action="loan.receipt_assumed",
+                object_type=_LOAN_TYPE,
+                rows=(
+                    (
+                        loan.pk,
+                        f"#{loan.pk} {loan.material.ndl_id}",
+                        {
+                            "from": LoanStatus.SHIPPED.value,
+                            "to": LoanStatus.RECEIVED.value,
+                            "received_on": delivery[loan.shipment_id].isoformat(),  # type: ignore[index]
+                            "due_on": due_date_for(
+                                received_on=delivery[loan.shipment_id]  # type: ignore[index]
+                            ).isoformat(),
+                        },
+                    )
+                    for loan in loans
+                ),
+            )
+            items: dict[int, list[LoanRequest]] = defaultdict(list)
+            for loan in loans:
+                loan.received_on = delivery[loan.shipment_id]  # type: ignore[index]
+                loan.due_on = due_date_for(received_on=loan.received_on)
+                items[loan.shipment_id].append(loan)  # type: ignore[index]
             for shipment in shipments:
-                if _late_receipt_notice_queue(shipment=shipment, today=today):
+                number = sum(1 for d in days if (today - delivery[shipment.pk]).days >= d)
+                if _late_receipt_notice_queue(
+                    shipment=shipment,
+                    loans=items[shipment.pk],
+                    today=today,
+                    number=max(number, 1),
+                ):
                     notices += 1
+
+
+def _reminder_due_q(*, today: dt.date, days: Sequence[int]) -> Q:
+    """Assumed receipts whose next reminder (number ``receipt_notices_sent + 1``) is due."""
+    q = Q(pk__in=[])
+    for n, day in enumerate(days):
+        if n:
+            q |= Q(receipt_notices_sent=n, received_on__lte=today - dt.timedelta(days=day))
+    return q
+
+
+def shipments_receipt_remind(*, today: dt.date) -> int:
+    """Remind libraries of receipt letters still missing after receipt was assumed.
+
+    At each later day of NDL_RECEIPT_NOTICE_DAYS (after delivery, by default
+    11 and 25), while the receipt is still only assumed and the library still
+    holds an item of the parcel. A missed night sends one reminder, not two;
+    the claim is the conditional update of ``receipt_notices_sent``, in the
+    same transaction as the notice. Return the number of reminders queued.
+    """
+    days = _receipt_notice_days()
+    held = Exists(LoanRequest.objects.filter(shipment=OuterRef("pk"), status__in=HELD_STATUSES))
+    sent = 0
+    while True:
+        with transaction.atomic():
+            shipments = list(
+                Shipment.objects.select_for_update(of=("self",))
+                .filter(
+                    _reminder_due_q(today=today, days=days),
+                    held,
+                    receipt_channel=ReceiptChannel.ASSUMED,
+                    receipt_letter_on__isnull=True,
+                    undelivered_on__isnull=True,
+                )
+                .select_related("site", "library")
+                .order_by("pk")[:CHUNK]
+            )
+            if not shipments:
+                return sent
+            loans: dict[int, list[LoanRequest]] = defaultdict(list)
+            for loan in (
+                LoanRequest.objects.filter(shipment__in=shipments, status__in=HELD_STATUSES)
+                .select_related("material")
+                .order_by("pk")
+            ):
+                loans[loan.shipment_id].append(loan)  # type: ignore[index]
+            by_number: dict[int, list[int]] = defaultdict(list)
+            numbers: dict[int, int] = {}
+            for shipment in shipments:
+                assert shipment.received_on is not None  # noqa: S101 - assumed receipts have one  # nosec B101
+                owed = sum(1 for d in days if (today - shipment.received_on).days >= d)
+                numbers[shipment.pk] = owed
+                by_number[owed].append(shipment.pk)
+            for owed, ids in by_number.items():
+                Shipment.objects.filter(pk__in=ids, receipt_notices_sent__lt=owed).update(
+                    receipt_notices_sent=owed
+                )
+            library_pages_touch(library_ids=[s.library_id for s in shipments])
+            _audit_many(
+                action="shipment.receipt_reminder",
+                object_type=_SHIPMENT_TYPE,
+                rows=((s.pk, str(s), {"notice": numbers[s.pk]}) for s in shipments),
+            )
+            for shipment in shipments:
+                if _late_receipt_notice_queue(
+                    shipment=shipment,
+                    loans=loans[shipment.pk],
+                    today=today,
+                    number=numbers[shipment.pk],
+                ):
+                    sent += 1
 
 
 def _delivery_date(shipment: Shipment) -> dt.date:
@@ -381,8 +531,11 @@ def _delivery_date(shipment: Shipment) -> dt.date:
     return shipment.shipped_on + dt.timedelta(days=settings.NDL_ESTIMATED_TRANSIT_DAYS)
 
 
-def _late_receipt_notice_queue(*, shipment: Shipment, today: dt.date) -> bool:
+def _late_receipt_notice_queue(
+    *, shipment: Shipment, loans: Sequence[LoanRequest], today: dt.date, number: int
+) -> bool:
     library = shipment.library
+    received_on = loans[0].received_on if loans else _delivery_date(shipment)
     mail = mail_queue(
         to=[library.email],
         template="late-receipt",
@@ -390,13 +543,18 @@ def _late_receipt_notice_queue(*, shipment: Shipment, today: dt.date) -> bool:
             "library": library,
             "shipment": shipment,
             "site": shipment.site,
-            "loans": list(shipment.loans.all()),
-            "delivered_on": _delivery_date(shipment),
+            "loans": list(loans),
+            "delivered_on": received_on,
+            "due_on": due_date_for(received_on=received_on) if received_on else None,
             "estimated": shipment.delivered_on is None,
+            "reminder": number > 1,
             "today": today,
             "lang": library.language,
         },
-        dedupe_key=f"late-receipt-{shipment.pk}",
+        # The first notice keeps the key it always had.
+        dedupe_key=f"late-receipt-{shipment.pk}"
+        if number == 1
+        else f"late-receipt-{shipment.pk}-{number}",
         language=library.language,
     )
     return mail is not None
@@ -406,12 +564,17 @@ def _late_receipt_notice_queue(*, shipment: Shipment, today: dt.date) -> bool:
 
 
 def nightly_run(*, today: dt.date | None = None) -> NightlyReport:
-    """Every nightly job in order; safe to run again on the same day."""
+    """Every nightly job in order; safe to run again on the same day.
+
+    Receipts are assumed first, so that a loan whose assumed receipt is
+    already more than a month old is flagged overdue the same night.
+    """
     report = NightlyReport(today=today or nightly_today())
-    report.overdue_flagged = loans_overdue_flag(today=report.today)
-    report.overdue_notices, report.overdue_loans_noticed = overdue_notices_send(today=report.today)
-    report.escalated = loans_overdue_escalate(today=report.today)
     report.late_receipts_flagged, report.late_receipt_notices = shipments_late_receipt_flag(
         today=report.today
     )
+    report.receipt_reminders = shipments_receipt_remind(today=report.today)
+    report.overdue_flagged = loans_overdue_flag(today=report.today)
+    report.overdue_notices, report.overdue_loans_noticed = overdue_notices_send(today=report.today)
+    report.escalated = loans_overdue_escalate(today=report.today)
     return report

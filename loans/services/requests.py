@@ -20,16 +20,16 @@ from registration.models import Library, LibraryStatus
 
 from ..models import (
     ACTIVE_STATUSES,
-    CANCELLABLE_STATUSES,
     CAP_COUNTING_STATUSES,
     LOAN_CAP,
+    LoanAction,
     LoanRequest,
     LoanStatus,
     Material,
     RequestChannel,
 )
 from ..rules import REJECT_CODES, Reason, loanability, rejection_messages
-from .transitions import loan_transition
+from .transitions import loan_transition, move_check
 
 
 def _unavailable_message(material: Material, holder: LoanRequest, library: Library) -> str:
@@ -188,19 +188,14 @@ def _create_locked(
 
 
 def _lock(loan: LoanRequest) -> LoanRequest:
-    return LoanRequest.objects.select_for_update().get(pk=loan.pk)
+    return LoanRequest.objects.select_for_update().select_related("material").get(pk=loan.pk)
 
 
 def loan_request_cancel(*, loan: LoanRequest, actor: User | None) -> LoanRequest:
     """The library withdraws a request that has not been shipped."""
     with transaction.atomic():
         locked = _lock(loan)
-        if locked.status not in CANCELLABLE_STATUSES:
-            raise DomainError(
-                _("Request #%(id)s is %(status)s and can no longer be cancelled.")
-                % {"id": locked.pk, "status": locked.get_status_display()},
-                code="not_cancellable",
-            )
+        move_check(loan=locked, action=LoanAction.CANCEL)
         locked.cancelled_at = timezone.now()
         loan_transition(
             loan=locked,
@@ -217,17 +212,17 @@ def loan_request_accept(*, loan: LoanRequest, actor: User | None) -> LoanRequest
     with transaction.atomic():
         locked = _lock(loan)
         material = Material.objects.get(pk=locked.material_id)
-        if locked.status == LoanStatus.REQUESTED:
-            refusals = loanability(material)
-            if refusals:
-                raise DomainError(
-                    _(
-                        "Request #%(id)s is for an item that cannot be lent (%(codes)s); "
-                        "reject it with those reasons instead."
-                    )
-                    % {"id": locked.pk, "codes": ", ".join(r.code for r in refusals)},
-                    code="not_loanable",
+        move_check(loan=locked, action=LoanAction.ACCEPT)
+        refusals = loanability(material)
+        if refusals:
+            raise DomainError(
+                _(
+                    "Request #%(id)s is for an item that cannot be lent (%(codes)s); "
+                    "reject it with those reasons instead."
                 )
+                % {"id": locked.pk, "codes": ", ".join(r.code for r in refusals)},
+                code="not_loanable",
+            )
         locked.decided_at = timezone.now()
         locked.decided_by = actor if actor is not None and actor.pk else None
         loan_transition(
@@ -278,6 +273,7 @@ def loan_request_reject(
     chosen = clean_reject_codes(codes=codes, note=note)
     with transaction.atomic():
         locked = _lock(loan)
+        move_check(loan=locked, action=LoanAction.REJECT)
         locked.reject_codes = chosen
         locked.reject_note = note.strip()
         locked.decided_at = timezone.now()

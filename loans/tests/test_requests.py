@@ -313,7 +313,7 @@ def test_a_shipped_request_cannot_be_cancelled():
     )
     with pytest.raises(DomainError) as exc:
         loan_request_cancel(loan=loan, actor=None)
-    assert exc.value.code == "not_cancellable"
+    assert exc.value.code == "not_allowed_now"
     loan.refresh_from_db()
     assert loan.status == LoanStatus.SHIPPED
     assert loan.cancelled_at is None

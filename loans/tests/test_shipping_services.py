@@ -62,7 +62,7 @@ def test_it_packs_an_accepted_item(tokyo_staff) -> None:
 def test_it_refuses_to_pack_twice_or_a_requested_item(tokyo_staff) -> None:
     with pytest.raises(DomainError, match="already packed"):
         loan_pack(loan_id=PackedLoanFactory().pk, actor=tokyo_staff)
-    with pytest.raises(DomainError, match="only accepted items"):
+    with pytest.raises(DomainError, match="“Requested”, so you cannot pull and pack"):
         loan_pack(loan_id=LoanRequestFactory().pk, actor=tokyo_staff)
 
 
@@ -150,7 +150,7 @@ def test_it_refuses_another_sites_items(tokyo_staff, kansai: Site) -> None:
 
 def test_it_refuses_an_item_not_accepted_or_not_packed(tokyo_staff) -> None:
     library = LibraryFactory()
-    _refused([LoanRequestFactory(library=library)], match="only accepted", actor=tokyo_staff)
+    _refused([LoanRequestFactory(library=library)], match="cannot dispatch", actor=tokyo_staff)
     _refused([AcceptedLoanFactory(library=library)], match="not packed", actor=tokyo_staff)
 
 

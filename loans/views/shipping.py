@@ -13,11 +13,12 @@ from core.errors import DomainError
 from core.portal import library_required, request_library
 
 from ..forms_shipping import ReceiptConfirmForm
-from ..models import HELD_STATUSES, LoanRequest, Shipment
+from ..models import HELD_STATUSES, LoanRequest, ReceiptChannel, Shipment
 from ..pdf.shipping import LoanSlip, ToBorrowers, shipment_pdf_filename
 from ..selectors import library_request_get
 from ..selectors_shipping import library_shipment_get, library_shipments, shipment_loans
 from ..services.shipping import loan_extend, shipment_confirm_receipt
+from .outcomes import outcomes_show
 
 PAPERS = {"loan-slip": LoanSlip, "to-borrowers": ToBorrowers}
 
@@ -57,12 +58,13 @@ def shipment_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReceiptConfirmForm(
         request.POST or None, loans=loans, initial={"received_on": timezone.localdate()}
     )
-    if shipment.received_on is not None:
+    # A receipt the nightly job assumed can still be confirmed (the letter).
+    if shipment.received_on is not None and shipment.receipt_channel != ReceiptChannel.ASSUMED:
         messages.info(request, _("Receipt of this shipment is already confirmed."))
         return redirect("loans:shipment_list")
     if request.method == "POST" and form.is_valid():
         try:
-            shipment_confirm_receipt(
+            outcomes = shipment_confirm_receipt(
                 shipment_id=shipment.pk,
                 library=request_library(request),
                 received_on=form.cleaned_data["received_on"],
@@ -76,6 +78,7 @@ def shipment_confirm(request: HttpRequest, pk: int) -> HttpResponse:
                 request,
                 _("Thank you: receipt confirmed. Please ship the items back within one month."),
             )
+            outcomes_show(request, outcomes)
             return redirect("loans:shipment_list")
     return render(
         request,

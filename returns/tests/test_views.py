@@ -187,11 +187,14 @@ def test_check_in_refusals_show_a_message(client, tokyo) -> None:
     staff_client = _staff_client(client, tokyo)
     never_shipped = AcceptedLoanFactory()
     response = _check_in_post(staff_client, never_shipped)
-    assert "never shipped" in response.content.decode()
+    assert "so you cannot check the item in" in response.content.decode()
+    assert "The item is at the NDL, waiting to be pulled" in response.content.decode()
     done = HeldLoanFactory(status=LoanStatus.RETURN_SHIPPED)
     _check_in_post(staff_client, done)
     response = _check_in_post(staff_client, done)
-    assert "already checked in" in response.content.decode()
+    assert "“Returned and checked in”, so you cannot check the item in" in (
+        response.content.decode()
+    )
     assert CheckIn.objects.count() == 1
 
 
