@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from stdnum import ean
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ndl_ill.settings.local")
 
@@ -52,7 +54,7 @@ def generate(path: Path, rows: int) -> None:
                     f"Author {n % 5000}",
                     "Example Shuppan",
                     acquired.year,
-                    f"978{n:010d}",
+                    f"978{n:09d}{ean.calc_check_digit(f'978{n:09d}')}",
                     f"UA{n % 100}-{n}",
                     rng.choice(types),
                     rng.choice(["", "", "", "", "pamphlet"]),

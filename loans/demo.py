@@ -26,7 +26,7 @@ DEMO: list[tuple[str, str, str, str, dt.date, str, dict[str, Any]]] = [
         J,
         D(1996, 1, 1),
         "tokyo",
-        {"isbn": "9784000000019"},
+        {"isbn": "9784000000017"},
     ),
     ("D00000002", "近代日本文学入門", "佐藤花子", J, D(2004, 6, 1), "tokyo", {}),
     ("D00000003", "Japanese Architecture", "Smith, John", F, D(1948, 1, 1), "tokyo", {}),

@@ -9,13 +9,16 @@ from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import IsbnField, NdlIdField, UserIdField
 from core.i18n import current_language
+from core.identifiers import fold, ndl_id_normalize
 from registration.models import Library
 
-from .models import LOAN_CAP, RequestChannel
+from .models import LOAN_CAP, Material, RequestChannel
 from .rules import REJECT_CODES, Reason, Refusal
 
-_NDL_ID_SPLIT = re.compile(r"[\s,;]+")
+# Between typed NDL IDs: spaces, new lines, commas (also the Japanese 、) and semicolons.
+_NDL_ID_SPLIT = re.compile(r"[\s,;\u3001]+")
 
 
 class SearchForm(forms.Form):
@@ -26,12 +29,25 @@ class SearchForm(forms.Form):
     )
 
 
+class MaterialAdminForm(forms.ModelForm):
+    """Staff's edit of a material: the NDL ID and ISBN are read as typed
+    (full-width, any dash) and stored normalised, the ISBN as its ISBN-13."""
+
+    ndl_id = NdlIdField(label=_("NDL bibliographic ID"), max_length=20)
+    isbn = IsbnField(label=_("ISBN"), max_length=17, required=False)
+
+    class Meta:
+        model = Material
+        fields = ("ndl_id", "isbn")  # the admin adds those of its fieldsets
+
+
 class NdlIdsField(forms.Field):
     """The ticked NDL IDs as a list of strings.
 
-    Any ID is accepted here: which ones exist and may be lent is the request
-    service's question. Only a NUL byte is refused, as Django refuses it in
-    every other text field (PostgreSQL cannot store or query it).
+    Any well-formed ID is accepted here (read by ``ndl_id_normalize``): which
+    ones exist and may be lent is the request service's question. A NUL byte
+    is refused, as Django refuses it in every other text field (PostgreSQL
+    cannot store or query it).
     """
 
     widget = forms.MultipleHiddenInput
@@ -44,9 +60,9 @@ class NdlIdsField(forms.Field):
             return []
         if not isinstance(value, list | tuple):
             raise forms.ValidationError(self.error_messages["invalid_list"], code="invalid_list")
-        ids = [str(item).strip() for item in value]
-        for item in ids:
-            ProhibitNullCharactersValidator()(item)
+        for item in value:
+            ProhibitNullCharactersValidator()(str(item))
+        ids = [ndl_id_normalize(str(item)) for item in value]
         return [item for item in ids if item]
 
 
@@ -68,13 +84,14 @@ class RequestItemsForm(forms.Form):
 
 
 def parse_ndl_ids(value: str) -> list[str]:
-    return [i for i in _NDL_ID_SPLIT.split(value.strip()) if i]
+    """The NDL IDs typed in one box, each normalised; raises ``IdentifierError``."""
+    return [ndl_id_normalize(i) for i in _NDL_ID_SPLIT.split(fold(value)) if i]
 
 
 class KeyInRequestForm(forms.Form):
     """A request that came on the designated form by fax or post, keyed in by staff."""
 
-    user_id = forms.CharField(label=_("User ID of the library"), max_length=20)
+    user_id = UserIdField(label=_("User ID of the library"), max_length=20)
     channel = forms.ChoiceField(
         label=_("Arrived by"),
         choices=[(RequestChannel.FAX, _("Fax")), (RequestChannel.POST, _("Post"))],
@@ -91,7 +108,7 @@ class KeyInRequestForm(forms.Form):
     )
 
     def clean_user_id(self) -> Library:
-        user_id = self.cleaned_data["user_id"].strip()
+        user_id = self.cleaned_data["user_id"]
         library = Library.objects.filter(user_id=user_id).first()
         if library is None:
             raise forms.ValidationError(_("No registered library has this User ID."))

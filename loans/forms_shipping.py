@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import S10Field, TypedDateField
 from loans.models import LoanRequest, ReceiptChannel
-from loans.tracking import s10_normalize, validate_s10
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
 
@@ -24,24 +24,19 @@ def _not_future(value: dt.date) -> dt.date:
 
 
 class DispatchForm(forms.Form):
-    tracking_number = forms.CharField(
+    tracking_number = S10Field(
         label=_("Registered air mail tracking number"),
         max_length=20,
         help_text=_("UPU S10 format, e.g. RR123456785JP."),
     )
-    shipped_on = forms.DateField(label=_("Shipped on"), widget=DATE_WIDGET)
-
-    def clean_tracking_number(self) -> str:
-        number = s10_normalize(self.cleaned_data["tracking_number"])
-        validate_s10(number)
-        return number
+    shipped_on = TypedDateField(label=_("Shipped on"), widget=DATE_WIDGET)
 
     def clean_shipped_on(self) -> dt.date:
         return _not_future(self.cleaned_data["shipped_on"])
 
 
 class DeliveryForm(forms.Form):
-    delivered_on = forms.DateField(label=_("Delivered on (tracking)"), widget=DATE_WIDGET)
+    delivered_on = TypedDateField(label=_("Delivered on (tracking)"), widget=DATE_WIDGET)
 
     def clean_delivered_on(self) -> dt.date:
         return _not_future(self.cleaned_data["delivered_on"])
@@ -50,7 +45,7 @@ class DeliveryForm(forms.Form):
 class _ConditionsForm(forms.Form):
     """A condition field for each item of the shipment."""
 
-    received_on = forms.DateField(label=_("Date received"), widget=DATE_WIDGET)
+    received_on = TypedDateField(label=_("Date received"), widget=DATE_WIDGET)
 
     def __init__(self, *args: Any, loans: Sequence[LoanRequest], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -81,7 +76,7 @@ class ReceiptLetterForm(_ConditionsForm):
         label=_("Letter came by"),
         choices=[(ReceiptChannel.FAX, _("Fax")), (ReceiptChannel.EMAIL, _("Email"))],
     )
-    letter_on = forms.DateField(label=_("Letter received on"), widget=DATE_WIDGET)
+    letter_on = TypedDateField(label=_("Letter received on"), widget=DATE_WIDGET)
 
     def clean_letter_on(self) -> dt.date:
         return _not_future(self.cleaned_data["letter_on"])

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 
+from core.identifiers import IdentifierError, fold, isbn_search_key, ndl_id_normalize
 from registration.models import Library
 
 from .models import (
@@ -18,27 +18,32 @@ from .models import (
     Material,
 )
 
-_ISBN_CHARS = re.compile(r"[\s-]")
-
-
-def normalize_isbn(value: str) -> str:
-    return _ISBN_CHARS.sub("", value).upper()
-
 
 def material_search(*, query: str) -> QuerySet[Material]:
     """Materials whose title, author, ISBN or NDL ID match ``query``.
 
-    Every word must match the title or author; an ISBN or NDL ID matches whole.
+    Every word must match the title or author; an ISBN or NDL ID matches
+    whole, in any form it is typed (full-width, any dash or space; an ISBN-10
+    finds the book stored under its ISBN-13, see ``core.identifiers``).
     """
-    query = query.strip()
+    query = fold(query)
     qs = Material.objects.select_related("site").order_by("title", "ndl_id")
     if not query:
         return qs.none()
     words = Q()
     for word in query.split():
         words &= Q(title__icontains=word) | Q(responsibility__icontains=word)
-    isbn = normalize_isbn(query)
-    return qs.filter(words | Q(ndl_id=query) | Q(isbn=isbn))
+    match = words
+    isbn = isbn_search_key(query)
+    if isbn:
+        match |= Q(isbn=isbn)
+    try:
+        ndl_id = ndl_id_normalize(query)
+    except IdentifierError:
+        ndl_id = ""  # not an NDL ID: the words and the ISBN still match
+    if ndl_id:
+        match |= Q(ndl_id=ndl_id)
+    return qs.filter(match)
 
 
 def unavailable_material_ids(*, material_ids: Iterable[int]) -> set[int]:

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from core.fields import TypedDateField, UserIdField
+
 from .models import ApplicationChannel, DocumentKind, Language, Library, NoticeChannel
 from .services import LIBRARY_DETAIL_FIELDS, Scan
 
@@ -35,7 +37,7 @@ def _detail_fields() -> dict[str, forms.Field]:
 
 
 class ApplicationRecordForm(forms.Form):
-    received_on = forms.DateField(label=_("received on"), widget=DateInput)
+    received_on = TypedDateField(label=_("received on"), widget=DateInput)
     channel = forms.ChoiceField(
         label=_("arrived by"),
         choices=ApplicationChannel.choices,
@@ -83,7 +85,7 @@ class ApplicationRecordForm(forms.Form):
 
 
 class LetterForm(forms.Form):
-    dated = forms.DateField(label=_("date of the letter"), widget=DateInput)
+    dated = TypedDateField(label=_("date of the letter"), widget=DateInput)
     summary = forms.CharField(label=_("summary"), widget=forms.Textarea)
 
 
@@ -115,9 +117,9 @@ class ConfirmForm(forms.Form):
 
 
 class ChangeNoticeForm(forms.Form):
-    received_on = forms.DateField(label=_("received on"), widget=DateInput)
+    received_on = TypedDateField(label=_("received on"), widget=DateInput)
     channel = forms.ChoiceField(label=_("received by"), choices=NoticeChannel.choices)
-    quoted_user_id = forms.CharField(label=_("User ID quoted in the notice"), max_length=20)
+    quoted_user_id = UserIdField(label=_("User ID quoted in the notice"), max_length=20)
     note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea)
 
     def __init__(self, *args: Any, library: Library, **kwargs: Any) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+
+from core.identifiers import USER_ID_PATTERN, name_key
 
 
 class LibraryStatus(models.TextChoices):
@@ -42,6 +45,31 @@ class Language(models.TextChoices):
     JA = "ja", _("Japanese")
 
 
+class NameKeyField(models.TextField):
+    """The canonical comparison key of another field (``core.identifiers.name_key``).
+
+    Filled from ``source`` whenever the row is saved, by any path (service,
+    admin, ``objects.create()``, ``bulk_create()``), like ``auto_now``; a
+    ``QuerySet.update()`` of the source must set it too.
+    """
+
+    def __init__(self, *args: Any, source: str = "name", **kwargs: Any) -> None:
+        self.source = source
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        kwargs.pop("editable", None)
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        value = name_key(str(getattr(model_instance, self.source) or ""))
+        setattr(model_instance, self.attname, value)
+        return value
+
+
 class Library(models.Model):
     """An overseas library: an applicant first, a registered borrower once approved."""
 
@@ -49,6 +77,8 @@ class Library(models.Model):
         _("User ID"), max_length=20, unique=True, null=True, blank=True, editable=False
     )
     name = models.CharField(_("name"), max_length=200)
+    # ``name`` as compared: the same library is the same key, however typed.
+    name_key = NameKeyField(_("name as compared"), source="name")
     name_original = models.CharField(_("name in the original script"), max_length=200, blank=True)
     country = CountryField(_("country"))
     postal_address = models.TextField(_("postal address"))
@@ -89,9 +119,8 @@ class Library(models.Model):
         verbose_name_plural = _("libraries")
         constraints = [
             models.UniqueConstraint(
-                Lower("name"),
-                "country",
-                name="registration_library_unique_name_country",
+                fields=["name_key", "country"],
+                name="registration_library_unique_name_key_country",
                 condition=~models.Q(status__in=CLOSED_STATUSES),
                 violation_error_message=_("This library is already registered or applying."),
             ),
@@ -108,8 +137,7 @@ class Library(models.Model):
             ),
             models.CheckConstraint(
                 name="registration_library_user_id_format",
-                condition=models.Q(user_id__isnull=True)
-                | models.Q(user_id__regex=r"^ILL-[A-Z]{2}-[0-9]{5}$"),
+                condition=models.Q(user_id__isnull=True) | models.Q(user_id__regex=USER_ID_PATTERN),
             ),
         ]
 

@@ -17,7 +17,6 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +27,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_log
 from core.emails import mail_queue
 from core.errors import DomainError
+from core.identifiers import name_key, name_text, user_id_normalize
 from core.models import User
 
 from .models import (
@@ -47,6 +47,8 @@ from .models import (
     UserIdCounter,
 )
 
+# Details that are names: stored composed (NFC), spaces collapsed.
+NAME_FIELDS = ("name", "name_original")
 # The details a library gives on its application and may later change by notice.
 LIBRARY_DETAIL_FIELDS = (
     "name",
@@ -205,6 +207,28 @@ def _scans_check(scans: Sequence[Scan]) -> list[str]:
 # --- application -------------------------------------------------------------
 
 
+def _name_check_free(library: Library) -> None:
+    """Refuse ``library``'s name if another open or registered library of its
+    country has it, compared by ``name_key`` (NFKC, case-folded, spaces
+    collapsed: the same name pasted in another Unicode form is the same)."""
+    duplicate = (
+        Library.objects.filter(name_key=library.name_key, country=library.country)
+        .exclude(status__in=CLOSED_STATUSES)
+        .exclude(pk=library.pk)
+        .first()
+    )
+    if duplicate is not None:
+        raise DomainError(
+            _("%(name)s (%(country)s) has already applied or is registered (status: %(status)s).")
+            % {
+                "name": duplicate.name,
+                "country": duplicate.country.name,
+                "status": duplicate.get_status_display(),
+            },
+            code="duplicate",
+        )
+
+
 def application_record(
     *,
     actor: User | None,
@@ -276,8 +300,8 @@ def application_record(
 
     with transaction.atomic():
         library = Library(
-            name=name.strip(),
-            name_original=name_original.strip(),
+            name=name_text(name),
+            name_original=name_text(name_original),
             country=country,
             postal_address=postal_address.strip(),
             email=email.strip(),
@@ -288,25 +312,8 @@ def application_record(
             language=language,
             status=LibraryStatus.UNDER_REVIEW,
         )
-        duplicate = (
-            Library.objects.annotate(name_lower=Lower("name"))
-            .filter(name_lower=library.name.lower(), country=country)
-            .exclude(status__in=CLOSED_STATUSES)
-            .first()
-        )
-        if duplicate is not None:
-            raise DomainError(
-                _(
-                    "%(name)s (%(country)s) has already applied or is registered "
-                    "(status: %(status)s)."
-                )
-                % {
-                    "name": duplicate.name,
-                    "country": duplicate.country.name,
-                    "status": duplicate.get_status_display(),
-                },
-                code="duplicate",
-            )
+        library.name_key = name_key(library.name)
+        _name_check_free(library)
         _full_clean(library)
         try:
             # A concurrent recording of the same library can pass the check
@@ -711,7 +718,7 @@ def change_notice_record(
             % {"fields": ", ".join(unknown)}
         )
     _check_not_future(received_on, _("date received"))
-    quoted = quoted_user_id.strip().upper()
+    quoted = user_id_normalize(quoted_user_id).upper()
     with transaction.atomic():
         library = _lock_library(library)
         if library.status == LibraryStatus.WITHDRAWN:
@@ -748,7 +755,8 @@ def change_notice_record(
         for field in LIBRARY_DETAIL_FIELDS:
             if field not in changes:
                 continue
-            new = str(changes[field] or "").strip()
+            new = str(changes[field] or "")
+            new = name_text(new) if field in NAME_FIELDS else new.strip()
             old = str(getattr(library, field) or "")
             if new != old:
                 diff[field] = [old, new]
@@ -758,8 +766,11 @@ def change_notice_record(
                 _("The notice changes nothing: every value given is the current one."),
                 code="no_change",
             )
+        if "name" in diff:
+            # Compared by the constraint in full_clean(), like any other library.
+            library.name_key = name_key(library.name)
         _full_clean(library)
-        library.save(update_fields=list(diff))
+        library.save(update_fields=[*diff, "name_key"] if "name" in diff else list(diff))
         notice = ChangeNotice(
             library=library,
             received_on=received_on,

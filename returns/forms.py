@@ -12,7 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.fields import IdModelChoiceField, IdModelMultipleChoiceField
+from core.fields import (
+    IdentifierField,
+    IdModelChoiceField,
+    IdModelMultipleChoiceField,
+    NdlIdField,
+    TypedDateField,
+)
 from core.models import Site
 from loans.models import LoanRequest
 
@@ -57,8 +63,8 @@ class ReturnParcelForm(forms.Form):
     carrier = forms.CharField(
         label=_("Carrier (for an air carrier)"), max_length=100, required=False
     )
-    tracking_number = forms.CharField(label=_("Tracking number"), max_length=40)
-    sent_on = forms.DateField(label=_("Date sent"), widget=DATE_WIDGET)
+    tracking_number = IdentifierField(label=_("Tracking number"), max_length=40)
+    sent_on = TypedDateField(label=_("Date sent"), widget=DATE_WIDGET)
 
     def __init__(self, *args: Any, loans: QuerySet[LoanRequest], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -71,7 +77,7 @@ class ReturnParcelForm(forms.Form):
 class DamageReportForm(forms.Form):
     kind = forms.ChoiceField(label=_("What happened"), choices=CaseKind.choices)
     description = forms.CharField(label=_("Details"), widget=forms.Textarea(attrs={"rows": 4}))
-    reported_on = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
+    reported_on = TypedDateField(label=_("Date"), widget=DATE_WIDGET)
 
     def clean_reported_on(self) -> dt.date:
         return _not_future(self.cleaned_data["reported_on"])
@@ -85,9 +91,9 @@ class StaffDamageReportForm(DamageReportForm):
 
 
 class CheckInForm(forms.Form):
-    ndl_id = forms.CharField(label=_("NDL ID of the item"), max_length=20)
+    ndl_id = NdlIdField(label=_("NDL ID of the item"), max_length=20)
     site = IdModelChoiceField(label=_("Checked in at"), queryset=Site.objects.all())
-    checked_in_on = forms.DateField(label=_("Checked in on"), widget=DATE_WIDGET)
+    checked_in_on = TypedDateField(label=_("Checked in on"), widget=DATE_WIDGET)
     condition = forms.ChoiceField(label=_("Condition"), choices=ItemCondition.choices)
     loan_slip_enclosed = forms.BooleanField(label=_("Loan slip enclosed"), required=False)
     to_borrowers_enclosed = forms.BooleanField(
@@ -112,14 +118,14 @@ class InstructForm(forms.Form):
     compensation_currency = forms.CharField(
         label=_("Currency (ISO 4217)"), max_length=3, required=False
     )
-    instructed_on = forms.DateField(label=_("Instructed on"), widget=DATE_WIDGET)
+    instructed_on = TypedDateField(label=_("Instructed on"), widget=DATE_WIDGET)
 
     def clean_instructed_on(self) -> dt.date:
         return _not_future(self.cleaned_data["instructed_on"])
 
 
 class SettleForm(forms.Form):
-    settled_on = forms.DateField(label=_("Settled on"), widget=DATE_WIDGET)
+    settled_on = TypedDateField(label=_("Settled on"), widget=DATE_WIDGET)
     settlement_note = forms.CharField(
         label=_("Settlement"), widget=forms.Textarea(attrs={"rows": 3})
     )

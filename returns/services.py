@@ -20,11 +20,11 @@ from django.utils.translation import gettext_lazy
 from core.audit import audit_log
 from core.emails import mail_queue
 from core.errors import DomainError
+from core.identifiers import s10_normalize, validate_s10
 from core.models import Site, User
 from loans.models import HELD_STATUSES, LoanRequest, LoanStatus
 from loans.services.shipping import staff_site
 from loans.services.transitions import loan_transition, loans_lock
-from loans.tracking import s10_normalize, validate_s10
 from registration.models import Library
 
 from .models import (

@@ -86,6 +86,7 @@ def seed_all(cursor: Any, *, password_hash: str, password: str) -> dict[str, flo
         {
             "user_id": f"'ILL-' || {countries} || '-' || lpad(g::text, 5, '0')",
             "name": "'Performance Library ' || g",
+            "name_key": "'performance library ' || g",  # core.identifiers.name_key
             "country": countries,
             "postal_address": "g || ' University Avenue\nSpringfield'",
             "email": "'ill' || g || '@perf.example.org'",

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.i18n import current_language
 
+from ..forms import MaterialAdminForm
 from ..models import Material
 from ..rules import loanability
 from ..services.catalogue import material_save
@@ -19,6 +20,7 @@ from ..services.catalogue import material_save
 
 @admin.register(Material)
 class MaterialAdmin(admin.ModelAdmin):
+    form = MaterialAdminForm
     list_display = (
         "ndl_id",
         "title",

@@ -19,11 +19,11 @@ from django.utils.translation import gettext_lazy
 from core.audit import audit_log
 from core.emails import mail_queue
 from core.errors import DomainError
+from core.identifiers import s10_normalize, validate_s10
 from core.models import Site, User
 from core.roles import SUPERVISOR
 from loans.duedates import due_date_for
 from loans.models import LoanRequest, LoanStatus, ReceiptChannel, Shipment
-from loans.tracking import s10_normalize, validate_s10
 from registration.models import Library
 
 from .transitions import loan_transition, loans_lock

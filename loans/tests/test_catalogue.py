@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 HEADER = "ndl_id,title,language,acquired_on,site,isbn,material_type,unsuitable,rare\n"
 GOOD = (
-    "000000001,Nihon no rekishi,japanese,1996-01-01,tokyo,978-4-00-000000-2,book,,no\n"
+    "000000001,Nihon no rekishi,japanese,1996-01-01,tokyo,978-4-00-000000-0,book,,no\n"
     "000000002,A History of Japan,foreign,1948-01-01,kansai,,,,\n"
     "000000003,Ehon,japanese,2001-05-05,ilcl,,book,pamphlet,yes\n"
 )
@@ -37,7 +37,7 @@ def test_it_imports_the_documented_columns(tmp_path):
     first = Material.objects.get(ndl_id="000000001")
     assert first.site.code == SiteCode.TOKYO
     assert first.acquired_on == dt.date(1996, 1, 1)
-    assert first.isbn == "9784000000002"
+    assert first.isbn == "9784000000000"
     assert loanability(first) == []
     third = Material.objects.get(ndl_id="000000003")
     assert third.unsuitable == Unsuitability.PAMPHLET

@@ -1,4 +1,10 @@
-"""Load NDL materials from a CSV file (UTF-8, header row, comma-separated).
+"""Load NDL materials from a CSV file with a header row.
+
+The file may be UTF-8 (with or without a BOM), UTF-16 with a BOM (Excel's
+"Unicode text", tab-separated) or Japanese Shift_JIS as Excel writes it
+(CP932); the encoding is detected and named in the summary, and anything else
+is refused with the encoding to save as. ``--encoding`` skips the detection.
+Comma- or tab-separated (a tab in the header line means tab-separated).
 
 Columns (the first five are required; the others may be left out, and a
 column left out of a re-import keeps the values already stored):
@@ -12,7 +18,8 @@ site               holding site: ``tokyo``, ``kansai`` or ``ilcl``
 responsibility     author / responsibility
 publisher          publisher
 year               year of publication (a number)
-isbn               ISBN-10 or ISBN-13, hyphens allowed
+isbn               ISBN-10 or ISBN-13, hyphens allowed, full-width digits too;
+                   stored as ISBN-13, a wrong check digit is refused
 call_number        call number
 material_type      ``book`` (default), ``serial``, ``newspaper``, ``periodical``,
                    ``doctoral_dissertation``, ``single_sheet_map``,
@@ -30,13 +37,13 @@ staff_note         why staff excluded the material
 =================  ==========================================================
 
 Every row is checked before anything is written. Bad rows are listed with
-their line number and reason and nothing is imported, unless
-``--skip-invalid`` is given, in which case the good rows are imported.
+their line number (the file's own line, where the row starts) and reason and
+nothing is imported, unless ``--skip-invalid`` is given, in which case the
+good rows are imported.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -46,7 +53,13 @@ from tqdm import tqdm
 
 from core.errors import DomainError
 from core.models import User
-from loans.services.catalogue import BATCH_SIZE, material_import
+from loans.services.catalogue import (
+    BATCH_SIZE,
+    FORCED_ENCODINGS,
+    catalogue_file_read,
+    catalogue_rows,
+    material_import,
+)
 
 
 class Command(BaseCommand):
@@ -62,6 +75,11 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="Username of the staff member, for the audit log.")
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
         parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
+        parser.add_argument(
+            "--encoding",
+            choices=sorted(FORCED_ENCODINGS),
+            help="Read the file in this encoding instead of detecting it.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
@@ -72,45 +90,42 @@ class Command(BaseCommand):
                 raise CommandError(f"No staff user {options['user']!r}.")
         hide = options["no_progress"] or options["verbosity"] == 0
         try:
-            handle = path.open(encoding="utf-8-sig", newline="")
+            data = path.read_bytes()
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}") from exc
-        with handle:
-            reader = csv.DictReader(handle)
-            columns = [c.strip() for c in reader.fieldnames or []]
-            reader.fieldnames = columns
+        try:
+            file = catalogue_file_read(data=data, encoding=options["encoding"])
+            columns, records = catalogue_rows(file=file)
 
             def rows() -> Iterator[tuple[int, dict[str, str]]]:
-                bar = tqdm(reader, desc="Checking", unit=" rows", disable=hide, file=self.stderr)
-                try:
-                    for row in bar:
-                        yield reader.line_num, row
-                except (csv.Error, UnicodeDecodeError) as exc:
-                    raise CommandError(f"line {reader.line_num}: {exc}") from exc
+                yield from tqdm(
+                    records, desc="Checking", unit=" rows", disable=hide, file=self.stderr
+                )
 
             with tqdm(desc="Writing", unit=" rows", disable=hide, file=self.stderr) as writing:
-                try:
-                    result = material_import(
-                        rows=rows(),
-                        columns=columns,
-                        actor=actor,
-                        skip_invalid=options["skip_invalid"],
-                        source=path.name,
-                        batch_size=options["batch_size"],
-                        progress=writing.update,
-                    )
-                except DomainError as exc:
-                    raise CommandError(exc.message) from exc
+                result = material_import(
+                    rows=rows(),
+                    columns=columns,
+                    actor=actor,
+                    skip_invalid=options["skip_invalid"],
+                    source=path.name,
+                    batch_size=options["batch_size"],
+                    progress=writing.update,
+                )
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
 
         for error in result.errors:
             self.stderr.write(str(error))
         if result.errors and not options["skip_invalid"]:
             raise CommandError(
-                f"{len(result.errors)} invalid row(s); nothing was imported. "
+                f"{len(result.errors)} invalid row(s) (read as {file.description}); "
+                "nothing was imported. "
                 "Fix them, or use --skip-invalid to import the good rows."
             )
         self.stdout.write(
             self.style.SUCCESS(
-                f"{result.created} created, {result.updated} updated, {len(result.errors)} skipped."
+                f"{result.created} created, {result.updated} updated, "
+                f"{len(result.errors)} skipped (read as {file.description})."
             )
         )
