@@ -8,9 +8,12 @@ from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from .fields import UserIdField
+
 
 class PortalAuthenticationForm(AuthenticationForm):
-    username = forms.CharField(label=_("User ID"), max_length=150)
+    # Read as typed (full-width, lower-case, any dash): ILL-JP-00001.
+    username = UserIdField(label=_("User ID"), max_length=150)
 
     error_messages = {
         **AuthenticationForm.error_messages,

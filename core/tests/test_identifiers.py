@@ -423,3 +423,49 @@ def test_every_variant_of_a_library_name_has_one_key(
 ) -> None:
     variant = unicodedata.normalize(form, case(name)).replace(" ", space * repeat)
     assert name_key(f"{space}{variant}{space}") == name_key(name)
+
+
+# --- the portal sign-in reads the User ID as typed --------------------------------
+
+
+@pytest.fixture
+def library_user(db):
+    from core.models import User
+    from registration.tests.factories import LibraryFactory
+
+    library = LibraryFactory(user_id="ILL-JP-00042", country="JP")
+    user = User.objects.create(username=library.user_id, library=library)
+    user.set_password("correct horse battery staple")
+    user.save()
+    return user
+
+
+@pytest.mark.parametrize(
+    "typed", ["ILL-JP-00042", "ill-jp-00042", "ＩＬＬ－ＪＰ－０００４２", "ILL JP 00042"]
+)
+def test_a_library_signs_in_with_its_user_id_as_typed(client, library_user, typed):
+    response = client.post(
+        "/portal/login/", {"username": typed, "password": "correct horse battery staple"}
+    )
+    assert response.status_code == 302
+
+
+def test_typed_variants_of_a_user_id_share_one_lockout(client, settings, library_user):
+    # Five failures typed five ways are five failures of one User ID, not one each.
+    settings.AXES_ENABLED = True
+    for typed in [
+        "ILL-JP-00042",
+        "ill-jp-00042",
+        "ＩＬＬ－ＪＰ－０００４２",
+        "ILL JP 00042",
+        "illjp00042",
+    ]:
+        client.post(
+            "/portal/login/", {"username": typed, "password": "wrong"}, REMOTE_ADDR="203.0.113.9"
+        )
+    locked = client.post(
+        "/portal/login/",
+        {"username": "ILL-JP-00042", "password": "correct horse battery staple"},
+        REMOTE_ADDR="203.0.113.9",
+    )
+    assert locked.status_code == 429
