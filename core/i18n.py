@@ -103,4 +103,5 @@ def third_party_labels_translate() -> None:
 
 
 def _lazy(text: Any) -> Any:
-    return gettext_lazy(str(text)) if isinstance(text, str) else text
+    # str() also for Django's own lazy default plural ("{}s" of the name)
+    return gettext_lazy(str(text)) if text else text
