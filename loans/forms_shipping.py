@@ -80,3 +80,17 @@ class ReceiptLetterForm(_ConditionsForm):
 
     def clean_letter_on(self) -> dt.date:
         return _not_future(self.cleaned_data["letter_on"])
+
+
+class UndeliveredForm(forms.Form):
+    """Staff record a parcel the post brought back to the site undelivered."""
+
+    returned_on = TypedDateField(label=_("Brought back on"), widget=DATE_WIDGET)
+    note = forms.CharField(
+        label=_("Reason given by the post"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_returned_on(self) -> dt.date:
+        return _not_future(self.cleaned_data["returned_on"])

@@ -232,10 +232,14 @@ def library_dashboard(*, library: Library, today: dt.date | None = None) -> Dash
     due_soon: list[LoanRequest] = []
     overdue: list[LoanRequest] = []
     for loan in outstanding:
-        if loan.status == LoanStatus.SHIPPED and loan.shipment is not None:
+        # A receipt the nightly job assumed still wants the library's letter.
+        assumed = (
+            loan.shipment is not None and loan.shipment.receipt_channel == ReceiptChannel.ASSUMED
+        )
+        if loan.shipment is not None and (loan.status == LoanStatus.SHIPPED or assumed):
             group = to_confirm.setdefault(loan.shipment_id, ShipmentToConfirm(loan.shipment))  # type: ignore[arg-type]
             group.loans.append(loan)
-        elif loan.status == LoanStatus.OVERDUE:
+        if loan.status == LoanStatus.OVERDUE:
             overdue.append(loan)
         elif loan.status == LoanStatus.RECEIVED and loan.due_on is not None:
             # Past due but not yet flagged by the nightly job: overdue all the same.

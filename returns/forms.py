@@ -110,6 +110,40 @@ class CheckInForm(forms.Form):
         return _not_future(self.cleaned_data["checked_in_on"])
 
 
+class ParcelCheckInForm(forms.Form):
+    """Staff check in a whole return parcel: a condition for each item."""
+
+    site = IdModelChoiceField(label=_("Checked in at"), queryset=Site.objects.all())
+    checked_in_on = TypedDateField(label=_("Checked in on"), widget=DATE_WIDGET)
+    loan_slip_enclosed = forms.BooleanField(label=_("Loan slip enclosed"), required=False)
+    to_borrowers_enclosed = forms.BooleanField(
+        label=_('"To Borrowers" sheet enclosed'), required=False
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Describe any damage: a damaged item opens a damage case."),
+    )
+
+    def __init__(self, *args: Any, loans: QuerySet[LoanRequest], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.loans = list(loans)
+        for loan in self.loans:
+            self.fields[f"condition_{loan.pk}"] = forms.ChoiceField(
+                label=_("Condition of %(ndl_id)s %(title)s")
+                % {"ndl_id": loan.material.ndl_id, "title": loan.material.title[:60]},
+                choices=ItemCondition.choices,
+                initial=ItemCondition.GOOD,
+            )
+
+    def clean_checked_in_on(self) -> dt.date:
+        return _not_future(self.cleaned_data["checked_in_on"])
+
+    def conditions(self) -> dict[int, str]:
+        return {loan.pk: self.cleaned_data[f"condition_{loan.pk}"] for loan in self.loans}
+
+
 class InstructForm(forms.Form):
     instruction = forms.ChoiceField(label=_("NDL's instruction"), choices=Instruction.choices)
     compensation_amount = forms.DecimalField(

@@ -23,10 +23,21 @@ from core.identifiers import s10_normalize, validate_s10
 from core.models import Site, User
 from core.roles import SUPERVISOR
 from loans.duedates import due_date_for
-from loans.models import LoanRequest, LoanStatus, ReceiptChannel, Shipment
+from loans.models import LoanAction, LoanRequest, LoanStatus, ReceiptChannel, Shipment
 from registration.models import Library
 
-from .transitions import loan_transition, loans_lock
+from .transitions import (
+    WHERE,
+    ItemOutcome,
+    Outcomes,
+    loan_transition,
+    loans_lock,
+    move_allowed,
+    move_check,
+    outcome_done,
+    outcome_skipped,
+    outcomes_require_one,
+)
 
 NO_EXTENSION_MESSAGE = gettext_lazy(
     "The NDL does not extend the deadline of loans. Please return the materials; "
@@ -64,12 +75,7 @@ def loan_pack(*, loan_id: int, actor: User) -> LoanRequest:
     with transaction.atomic():
         (loan,) = loans_lock(loan_ids=[loan_id])
         _check_staff_site(actor=actor, site_id=loan.material.site_id)
-        if loan.status != LoanStatus.ACCEPTED:
-            raise DomainError(
-                _("Request #%(id)s is %(status)s; only accepted items are pulled and packed.")
-                % {"id": loan.pk, "status": loan.get_status_display()},
-                code="not_accepted",
-            )
+        move_check(loan=loan, action=LoanAction.PACK)
         if loan.packed_at is not None:
             raise DomainError(
                 _("Request #%(id)s is already packed.") % {"id": loan.pk}, code="already_packed"
@@ -106,13 +112,10 @@ def shipment_dispatch(
         raise DomainError(_("The shipping date cannot be in the future."), code="future_date")
     with transaction.atomic():
         loans = loans_lock(loan_ids=loan_ids)
+        # All or nothing: the chosen items are in one parcel; staff repack
+        # when one of them can no longer go.
         for loan in loans:
-            if loan.status != LoanStatus.ACCEPTED:
-                raise DomainError(
-                    _("Request #%(id)s is %(status)s; only accepted items can be shipped.")
-                    % {"id": loan.pk, "status": loan.get_status_display()},
-                    code="not_accepted",
-                )
+            move_check(loan=loan, action=LoanAction.DISPATCH)
             if loan.packed_at is None:
                 raise DomainError(
                     _("Request #%(id)s is not packed yet.") % {"id": loan.pk}, code="not_packed"
@@ -201,8 +204,29 @@ def _lock_shipment(shipment_id: int) -> Shipment:
     return shipment
 
 
+def _shipment_loans_lock(shipment: Shipment) -> list[LoanRequest]:
+    """The items of a locked shipment, locked in pk order."""
+    return list(
+        LoanRequest.objects.select_for_update(of=("self",))
+        .select_related("material")
+        .filter(shipment=shipment)
+        .order_by("pk")
+    )
+
+
+def _refuse_unless_any(loans: list[LoanRequest], action: LoanAction) -> None:
+    if not any(move_allowed(loan=loan, action=action) for loan in loans):
+        outcomes_require_one([outcome_skipped(loan, action) for loan in loans])
+
+
 def shipment_record_delivery(*, shipment_id: int, delivered_on: dt.date, actor: User) -> Shipment:
-    """Staff note the delivery date that tracking shows."""
+    """Staff note the delivery date that tracking shows.
+
+    Allowed while an item of the parcel is still SHIPPED (``LOAN_MOVES``):
+    afterwards the date of receipt, not of delivery, runs the loan. Raises
+    DomainError for a future date, a date before shipping, another site's
+    parcel, or a parcel whose items are all past delivery.
+    """
     with transaction.atomic():
         shipment = _lock_shipment(shipment_id)
         _check_staff_site(actor=actor, site_id=shipment.site_id)
@@ -214,6 +238,7 @@ def shipment_record_delivery(*, shipment_id: int, delivered_on: dt.date, actor: 
                 % {"date": shipment.shipped_on.isoformat()},
                 code="before_shipment",
             )
+        _refuse_unless_any(_shipment_loans_lock(shipment), LoanAction.RECORD_DELIVERY)
         old = shipment.delivered_on
         shipment.delivered_on = delivered_on
         shipment.delivery_estimated = False
@@ -227,6 +252,85 @@ def shipment_record_delivery(*, shipment_id: int, delivered_on: dt.date, actor: 
         return shipment
 
 
+def shipment_undelivered_record(
+    *, shipment_id: int, returned_on: dt.date, note: str, actor: User
+) -> Outcomes[Shipment]:
+    """The post brought the parcel back to the sending site undelivered.
+
+    Its own outcome, not a check-in: each item still in the post's hands
+    (SHIPPED, or RECEIVED/OVERDUE only on a receipt the nightly job assumed)
+    becomes UNDELIVERED: back at the site, closed, no longer counted toward
+    the ten-item cap, available to other libraries, no receipt notices. An
+    assumed receipt and its due dates are withdrawn: they were never true.
+    Items in another state (e.g. reported lost) are reported as skipped.
+    Raises DomainError for a bad date, another site's parcel, a receipt the
+    library confirmed, or when no item can be recorded (nothing is written).
+    """
+    note = note.strip()
+    if returned_on > _today():
+        raise DomainError(_("The date cannot be in the future."), code="future_date")
+    with transaction.atomic():
+        shipment = _lock_shipment(shipment_id)
+        _check_staff_site(actor=actor, site_id=shipment.site_id)
+        if returned_on < shipment.shipped_on:
+            raise DomainError(
+                _("The parcel cannot have come back before it was shipped (%(date)s).")
+                % {"date": shipment.shipped_on.isoformat()},
+                code="before_shipment",
+            )
+        assumed = shipment.receipt_channel == ReceiptChannel.ASSUMED
+        outcomes: Outcomes[Shipment] = Outcomes(shipment)
+        now = timezone.now()
+        for loan in _shipment_loans_lock(shipment):
+            held = loan.status in (LoanStatus.RECEIVED, LoanStatus.OVERDUE)
+            if not move_allowed(loan=loan, action=LoanAction.RECORD_UNDELIVERED) or (
+                held and not assumed
+            ):
+                outcomes.items.append(outcome_skipped(loan, LoanAction.RECORD_UNDELIVERED))
+                continue
+            loan.received_on = loan.due_on = loan.overdue_since = None
+            loan.closed_at = now
+            loan_transition(
+                loan=loan,
+                to=LoanStatus.UNDELIVERED,
+                actor=actor,
+                action="loans.loan.undelivered",
+                data={"shipment": shipment.pk, "returned_on": returned_on.isoformat()},
+                update_fields=("received_on", "due_on", "overdue_since", "closed_at"),
+            )
+            outcomes.items.append(
+                outcome_done(
+                    loan,
+                    _("%(ndl_id)s: back at %(site)s undelivered; the loan is closed.")
+                    % {"ndl_id": loan.material.ndl_id, "site": shipment.site.local_name},
+                )
+            )
+        outcomes_require_one(outcomes.items)
+        old_receipt = shipment.received_on
+        shipment.undelivered_on = returned_on
+        shipment.undelivered_note = note
+        if assumed:
+            shipment.received_on = None
+            shipment.receipt_channel = ""
+        shipment.save(
+            update_fields=["undelivered_on", "undelivered_note", "received_on", "receipt_channel"]
+        )
+        audit_log(
+            actor=actor,
+            action="loans.shipment.undelivered",
+            obj=shipment,
+            data={
+                "returned_on": returned_on.isoformat(),
+                "note": note,
+                "assumed_receipt_withdrawn": old_receipt.isoformat()
+                if assumed and old_receipt
+                else None,
+                "loans": [item.loan_id for item in outcomes.done],
+            },
+        )
+        return outcomes
+
+
 # --- Receipt ------------------------------------------------------------------
 
 
@@ -238,14 +342,17 @@ def _shipment_receive(
     channel: ReceiptChannel,
     actor: User | None,
     action: str,
-) -> list[LoanRequest]:
-    """Mark a locked shipment and its items received; the loan period starts."""
-    if shipment.received_on is not None:
-        raise DomainError(
-            _("Receipt of this shipment was already recorded (received on %(date)s).")
-            % {"date": shipment.received_on.isoformat()},
-            code="already_received",
-        )
+    move: LoanAction,
+) -> Outcomes[Shipment]:
+    """Record receipt of a locked shipment, item by item.
+
+    Each SHIPPED item becomes RECEIVED and its loan period starts; on a
+    receipt the nightly job assumed, each held item gets its condition and
+    keeps its due date; any other item (reported lost, already back) is
+    reported as skipped with the reason. Nothing is written when no item
+    can be received.
+    """
+    assumed = shipment.receipt_channel == ReceiptChannel.ASSUMED
     if received_on > _today():
         raise DomainError(_("The date of receipt cannot be in the future."), code="future_date")
     if received_on < shipment.shipped_on:
@@ -254,26 +361,63 @@ def _shipment_receive(
             % {"date": shipment.shipped_on.isoformat()},
             code="before_shipment",
         )
-    loans = list(
-        LoanRequest.objects.select_for_update(of=("self",))
-        .select_related("material")
-        .filter(shipment=shipment)
-        .order_by("pk")
-    )
+    outcomes: Outcomes[Shipment] = Outcomes(shipment)
     due_on = due_date_for(received_on=received_on)
-    for loan in loans:
-        loan.received_on = received_on
-        loan.due_on = due_on
+    for loan in _shipment_loans_lock(shipment):
+        if not move_allowed(loan=loan, action=move):
+            outcomes.items.append(outcome_skipped(loan, move))
+            continue
+        if loan.status != LoanStatus.SHIPPED and not assumed:
+            outcomes.items.append(
+                ItemOutcome(
+                    loan.pk,
+                    loan.material.ndl_id,
+                    False,
+                    _("Receipt of this shipment was already recorded (received on %(date)s).")
+                    % {"date": (loan.received_on or received_on).isoformat()},
+                )
+            )
+            continue
         loan.condition_on_receipt = (conditions.get(loan.pk) or "").strip()[:300]
-        loan_transition(
-            loan=loan,
-            to=LoanStatus.RECEIVED,
-            actor=actor,
-            action="loans.loan.receive",
-            data={"received_on": received_on.isoformat(), "due_on": due_on.isoformat()},
-            update_fields=("received_on", "due_on", "condition_on_receipt"),
+        if loan.status == LoanStatus.SHIPPED:
+            loan.received_on = received_on
+            loan.due_on = due_on
+            loan_transition(
+                loan=loan,
+                to=LoanStatus.RECEIVED,
+                actor=actor,
+                action="loans.loan.receive",
+                data={"received_on": received_on.isoformat(), "due_on": due_on.isoformat()},
+                update_fields=("received_on", "due_on", "condition_on_receipt"),
+            )
+            text = _("%(ndl_id)s: received on %(received)s, due back by %(due)s.")
+        else:
+            # The receipt was assumed from the delivery date: no due date moves.
+            loan.save(update_fields=["condition_on_receipt"])
+            audit_log(
+                actor=actor,
+                action="loans.loan.receipt_confirmed",
+                obj=loan,
+                data={"stated_received_on": received_on.isoformat()},
+            )
+            text = _(
+                "%(ndl_id)s: receipt confirmed; the due date stays %(due)s, one month from "
+                "the delivery date %(received)s."
+            )
+        outcomes.items.append(
+            outcome_done(
+                loan,
+                text
+                % {
+                    "ndl_id": loan.material.ndl_id,
+                    "received": (loan.received_on or received_on).isoformat(),
+                    "due": (loan.due_on or due_on).isoformat(),
+                },
+            )
         )
-    shipment.received_on = received_on
+    outcomes_require_one(outcomes.items)
+    if not assumed:
+        shipment.received_on = received_on
     shipment.receipt_channel = channel
     shipment.save(update_fields=["received_on", "receipt_channel"])
     audit_log(
@@ -284,9 +428,11 @@ def _shipment_receive(
             "received_on": received_on.isoformat(),
             "channel": str(channel),
             "conditions": {str(k): v for k, v in conditions.items()},
+            "received": [item.loan_id for item in outcomes.done],
+            "skipped": [item.loan_id for item in outcomes.skipped],
         },
     )
-    return loans
+    return outcomes
 
 
 def shipment_confirm_receipt(
@@ -296,21 +442,26 @@ def shipment_confirm_receipt(
     received_on: dt.date,
     conditions: Mapping[int, str],
     actor: User | None,
-) -> Shipment:
-    """The library confirms receipt in the portal, with each item's condition."""
+) -> Outcomes[Shipment]:
+    """The library confirms receipt in the portal, with each item's condition.
+
+    Returns what was done with each item (see ``_shipment_receive``); raises
+    DomainError for another library's parcel, a bad date, a receipt already
+    confirmed, or a parcel none of whose items can be received.
+    """
     with transaction.atomic():
         shipment = _lock_shipment(shipment_id)
         if shipment.library_id != library.pk:
             raise DomainError(_("This shipment does not exist."), code="missing")
-        _shipment_receive(
+        return _shipment_receive(
             shipment=shipment,
             received_on=received_on,
             conditions=conditions,
             channel=ReceiptChannel.PORTAL,
             actor=actor,
             action="loans.shipment.confirm_receipt",
+            move=LoanAction.CONFIRM_RECEIPT,
         )
-        return shipment
 
 
 def receipt_letter_record(
@@ -321,8 +472,12 @@ def receipt_letter_record(
     received_on: dt.date,
     conditions: Mapping[int, str],
     actor: User,
-) -> Shipment:
-    """Staff record the Receipt Letter that came by fax or email."""
+) -> Outcomes[Shipment]:
+    """Staff record the Receipt Letter that came by fax or email.
+
+    Item by item, as ``shipment_confirm_receipt``; raises DomainError as it
+    does, and for a letter dated in the future or before the receipt.
+    """
     if channel not in (ReceiptChannel.FAX, ReceiptChannel.EMAIL):
         raise DomainError(
             _("A receipt letter comes by fax or email."), code="receipt_letter_channel"
@@ -339,22 +494,26 @@ def receipt_letter_record(
                 _("The letter cannot have come before the items were received."),
                 code="letter_before_receipt",
             )
-        _shipment_receive(
+        outcomes = _shipment_receive(
             shipment=shipment,
             received_on=received_on,
             conditions=conditions,
             channel=channel,
             actor=actor,
             action="loans.shipment.receipt_letter",
+            move=LoanAction.RECORD_RECEIPT_LETTER,
         )
         shipment.receipt_letter_on = letter_on
         shipment.save(update_fields=["receipt_letter_on"])
-        return shipment
+        return outcomes
 
 
 # --- No extension -----------------------------------------------------------
 
 
 def loan_extend(*, loan: LoanRequest, actor: User | None) -> None:
-    """Always refused: the NDL page says the deadline is never extended."""
-    raise DomainError(str(NO_EXTENSION_MESSAGE), code="no_extension")
+    """Always refused, whatever the status: the NDL page says the deadline is
+    never extended (``LOAN_MOVES`` has no EXTEND move)."""
+    raise DomainError(
+        f"{NO_EXTENSION_MESSAGE} {WHERE[LoanStatus(loan.status)]}", code="no_extension"
+    )

@@ -26,7 +26,7 @@ from django.urls import reverse
 from core.errors import DomainError
 from core.models import AuditEntry, OutgoingMail, Site, User
 from core.tests.factories import StaffFactory
-from loans.models import LoanStatus, ReceiptChannel, Shipment
+from loans.models import LoanRequest, LoanStatus, ReceiptChannel, Shipment
 from loans.selectors import library_outstanding_count, unavailable_material_ids
 from loans.services.nightly import NightlyReport, nightly_run
 from loans.services.shipping import (
@@ -634,3 +634,61 @@ def test_the_portal_says_which_receipt_date_was_assumed(client, run) -> None:
         # The library can still confirm receipt.
         shipments = client.get(reverse("loans:shipment_list")).content.decode()
         assert reverse("loans:shipment_confirm", args=[loan.shipment_id]) in shipments
+
+
+def test_staff_check_a_whole_parcel_in_from_the_admin(client, clock, tokyo) -> None:
+    library = LibraryFactory()
+    first = HeldLoanFactory(library=library)
+    second = HeldLoanFactory(library=library, shipment=first.shipment)
+    parcel = return_parcel_record(
+        library=library,
+        loan_ids=[first.pk, second.pk],
+        method="registered_air_mail",
+        carrier="",
+        tracking_number="RR123456785US",
+        sent_on=TODAY,
+        actor=None,
+    ).subject
+    client.force_login(_staff(tokyo, "returns"))
+    listing = client.get(reverse("admin:returns_returnparcel_changelist")).content.decode()
+    url = reverse("admin:returns_returnparcel_check_in", args=[parcel.pk])
+    assert url in listing
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {
+            "checked_in_on": "2026-03-20",
+            f"condition_{first.pk}": "good",
+            f"condition_{second.pk}": "damaged",
+            "loan_slip_enclosed": "on",
+            "note": "Cover torn",
+        },
+    )
+    assert response.status_code == 302
+    messages = _messages(response)
+    assert any(first.material.ndl_id in m and "checked in (Good)" in m for m in messages)
+    assert any(second.material.ndl_id in m and "checked in (Damaged)" in m for m in messages)
+    assert set(LoanRequest.objects.values_list("status", flat=True)) == {LoanStatus.CHECKED_IN}
+    assert DamageCase.objects.get().loan_id == second.pk
+
+
+def test_checking_in_a_parcel_twice_shows_why_not_and_writes_nothing(client, clock, tokyo) -> None:
+    loan = HeldLoanFactory()
+    parcel = return_parcel_record(
+        library=loan.library,
+        loan_ids=[loan.pk],
+        method="registered_air_mail",
+        carrier="",
+        tracking_number="RR123456785US",
+        sent_on=TODAY,
+        actor=None,
+    ).subject
+    _check_in(loan, tokyo, _staff(tokyo, "returns"))
+    client.force_login(_staff(tokyo, "returns"))
+    response = client.post(
+        reverse("admin:returns_returnparcel_check_in", args=[parcel.pk]),
+        {"checked_in_on": "2026-03-20", f"condition_{loan.pk}": "good"},
+    )
+    assert response.status_code == 200
+    assert "so you cannot check the item in" in response.content.decode()
+    assert CheckIn.objects.count() == 1

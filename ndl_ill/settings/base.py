@@ -263,6 +263,9 @@ NDL_APPROVAL_TARGET_DAYS = (28, 42)
 NDL_OVERDUE_NOTICE_DAYS = env.list("NDL_OVERDUE_NOTICE_DAYS", cast=int, default=[1, 8, 22, 43])
 # Used to estimate delivery when tracking gives no delivery date.
 NDL_ESTIMATED_TRANSIT_DAYS = env.int("NDL_ESTIMATED_TRANSIT_DAYS", default=10)
+# Days after a parcel's (tracked or estimated) delivery on which a library
+# that sent no receipt letter is told so; receipt is assumed at the first.
+NDL_RECEIPT_NOTICE_DAYS = env.list("NDL_RECEIPT_NOTICE_DAYS", cast=int, default=[4, 11, 25])
 # Outbox: retry a failed email with exponential back-off, at most this often.
 NDL_OUTBOX_MAX_ATTEMPTS = env.int("NDL_OUTBOX_MAX_ATTEMPTS", default=8)
 

@@ -38,5 +38,6 @@ class Command(BaseCommand):
             f"  loans escalated to staff:     {report.escalated}",
             f"  late receipt letters flagged: {report.late_receipts_flagged}",
             f"  late receipt notices queued:  {report.late_receipt_notices}",
+            f"  receipt letter reminders:     {report.receipt_reminders}",
         ]
         self.stdout.write("\n".join(lines))
