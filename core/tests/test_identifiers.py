@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Callable
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -469,3 +470,70 @@ def test_typed_variants_of_a_user_id_share_one_lockout(client, settings, library
         REMOTE_ADDR="203.0.113.9",
     )
     assert locked.status_code == 429
+
+
+# --- the forms and services read identifiers through this module ---------------
+
+
+@pytest.mark.django_db
+def test_the_dispatch_form_reads_a_full_width_tracking_number_and_date():
+    from loans.forms_shipping import DispatchForm
+
+    form = DispatchForm(
+        data={
+            "tracking_number": "ｒｒ １２３４５６７８５ ｊｐ",
+            "shipped_on": "２０２６／１１／０２",
+        }
+    )
+    with time_machine.travel(dt.datetime(2026, 11, 3, tzinfo=dt.UTC)):
+        assert form.is_valid(), form.errors
+    assert form.cleaned_data == {
+        "tracking_number": "RR123456785JP",
+        "shipped_on": dt.date(2026, 11, 2),
+    }
+    wrong = DispatchForm(data={"tracking_number": "RR123456784JP", "shipped_on": "2026-11-02"})
+    assert "wrong check digit" in str(wrong.errors["tracking_number"])
+
+
+@pytest.mark.django_db
+def test_the_key_in_form_reads_user_id_and_ndl_ids_as_typed():
+    from loans.forms import KeyInRequestForm
+    from registration.tests.factories import LibraryFactory
+
+    library = LibraryFactory(user_id="ILL-KR-00007", country="KR")
+    form = KeyInRequestForm(
+        data={
+            "user_id": "ｉｌｌ－ｋｒ－０００７",
+            "channel": "fax",
+            "on_designated_form": "on",
+            "ndl_ids": "０２４６８１３５７、024681358，\u3000d00000001",
+        }
+    )
+    assert not form.is_valid()  # one digit short: not this library's User ID
+    form = KeyInRequestForm(
+        data={
+            "user_id": "ｉｌｌ－ｋｒ－００００７",
+            "channel": "fax",
+            "on_designated_form": "on",
+            "ndl_ids": "０２４６８１３５７、024681358，\u3000d00000001",
+        }
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["user_id"] == library
+    assert form.cleaned_data["ndl_ids"] == ["024681357", "024681358", "D00000001"]
+
+
+def test_the_change_notice_form_reads_the_quoted_user_id():
+    from registration.forms import ChangeNoticeForm
+
+    field = ChangeNoticeForm.base_fields["quoted_user_id"]
+    assert field.clean("ＩＬＬ－ＵＳ－０００１２") == "ILL-US-00012"
+
+
+def test_the_services_check_a_typed_tracking_number():
+    from core.errors import DomainError
+    from loans.services.shipping import tracking_number_clean
+
+    assert tracking_number_clean("ＲＲ１２３ ４５６ ７８５ＪＰ") == "RR123456785JP"
+    with pytest.raises(DomainError, match="wrong check digit"):
+        tracking_number_clean("RR－123456784－JP")
