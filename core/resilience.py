@@ -189,7 +189,11 @@ def task_publish(task: Any, *, args: Any = None, kwargs: Any = None, **options: 
     try:
         with app.connection_for_write(
             connect_timeout=timeout,
-            transport_options={"socket_timeout": timeout, "socket_connect_timeout": timeout},
+            transport_options={
+                "socket_timeout": timeout,
+                "socket_connect_timeout": timeout,
+                "max_retries": 0,  # kombu would otherwise retry the connection for seconds
+            },
         ) as connection:
             return task.apply_async(args, kwargs, connection=connection, retry=False, **options)
     except Exception:  # whatever kombu or redis-py raise: see the module docstring
