@@ -55,6 +55,8 @@ HanForm = Literal["ja", "ko", "zh-Hans", "zh-Hant"]
 
 REGULAR = 400
 BOLD = 700
+#: Subset fonts kept per face and weight (a few kilobytes each).
+_SUBSETS_KEPT = 128
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,7 @@ class InstanceFont(TTFont):
         self._outlines = uharfbuzz.Font(_hb_face(face.key))
         self._outlines.set_variations(self.location)
         self._glyphs: dict[int, tuple[bytes, int, int]] = {}
+        self._subsets: dict[tuple[int, ...], bytes] = {}
         self._measured: set[int] = set()
         self._lock = threading.Lock()
         _by_face_name[self.face.name.decode("ascii")] = self
@@ -198,7 +201,19 @@ class InstanceFont(TTFont):
 
     def _make_subset(self, subset: list[int]) -> bytes:
         """A TrueType font of the characters ``subset`` (codes in subset order),
-        as reportlab's ``makeSubset`` builds it, with this weight's glyphs."""
+        as reportlab's ``makeSubset`` builds it, with this weight's glyphs.
+        Documents of the same kind repeat their subsets: the last ones are kept."""
+        key = tuple(subset)
+        found = self._subsets.get(key)
+        if found is None:
+            found = self._build_subset(subset)
+            with self._lock:
+                if len(self._subsets) >= _SUBSETS_KEPT:
+                    self._subsets.pop(next(iter(self._subsets)))
+                self._subsets[key] = found
+        return found
+
+    def _build_subset(self, subset: list[int]) -> bytes:
         source = self.face
         glyph_map = [0]  # new glyph index -> glyph index in the file
         seen = {0: 0}
@@ -314,6 +329,11 @@ def _text_of(font: InstanceFont | None, code: int) -> str:
 
 def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
     """reportlab's ``makeToUnicodeCMap``, with UTF-16 and private-use glyphs mapped back."""
+    return _to_unicode_cmap_of(fontname, tuple(subset))
+
+
+@functools.lru_cache(maxsize=1024)
+def _to_unicode_cmap_of(fontname: str, subset: tuple[int, ...]) -> str:
     font = _by_face_name.get(fontname.partition("+")[2])
     entries = [
         f"<{code:02X}> <{_text_of(font, value).encode('utf-16-be').hex().upper()}>"

@@ -87,12 +87,17 @@ def _run_width(key: str, text: str, *, size: float, bold: bool) -> float:
     return pdfmetrics.stringWidth(text, font.fontName, size)
 
 
+@functools.lru_cache(maxsize=8192)
+def _layout(value: str, bold: bool, han: HanForm) -> tuple[tuple[str, str, float], ...]:
+    """A line as drawn: its (face, text, width at 1 pt) runs, in visual order.
+    Kept: documents repeat their lines, and wrapping measures each many times."""
+    runs = _runs(_visual(value), bold=bold, han=han)
+    return tuple((key, part, _run_width(key, part, size=1, bold=bold)) for key, part in runs)
+
+
 def text_width(value: str, *, size: float, bold: bool = False, han: HanForm = "ja") -> float:
     """The width of ``value`` in points, as ``PdfDocument.text`` draws it."""
-    return sum(
-        _run_width(key, part, size=size, bold=bold)
-        for key, part in _runs(_visual(value), bold=bold, han=han)
-    )
+    return sum(width for _, _, width in _layout(value, bold, han)) * size
 
 
 def country_line(country: Country | str) -> str:
@@ -188,19 +193,16 @@ class PdfDocument:
         ``han`` is the Han form of the line's kanji/hanzi (``core.fonts``):
         Japanese for the NDL's text, the library's for its name and address.
         A line wider than ``max_width`` mm is drawn smaller to fit it."""
-        runs = _runs(_visual(value), bold=bold, han=han)
-        widths = [_run_width(key, part, size=size, bold=bold) for key, part in runs]
-        width = sum(widths)
+        runs = _layout(value, bold, han)
+        width = sum(part_width for _, _, part_width in runs) * size
         if max_width is not None and width > max_width * mm:
-            scale = max_width * mm / width
-            size, width = size * scale, max_width * mm
-            widths = [w * scale for w in widths]
+            size, width = size * max_width * mm / width, max_width * mm
         px, py = x * mm, (self.height_mm - y) * mm
         if align != "left":
             px -= width / 2 if align == "center" else width
         # One text object per line, so a text extractor reads the runs as one line.
         line = self.canvas.beginText(px, py)
-        for key, part in runs:
+        for key, part, _ in runs:
             name = fonts.font_name(key, bold=bold)
             line.setFont(name, size)
             if key in _SHAPED:
