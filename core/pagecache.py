@@ -26,8 +26,10 @@ when the transaction commits, so a body rendered meanwhile by a concurrent
 request from the data before the commit cannot be served afterwards.
 
 The cache is only a shortcut: when it cannot be reached, pages are rendered
-afresh and changes are saved all the same; the error is logged. A renewal
-lost that way leaves a body stale for at most ``PAGE_TIMEOUT``.
+afresh and changes are saved all the same; the error is logged. The Redis
+backend (``core.resilience``) answers misses while Redis is away and deletes
+the stamps whose renewal it missed as soon as Redis answers again; with any
+other backend a lost renewal leaves a body stale for at most ``PAGE_TIMEOUT``.
 """
 
 from __future__ import annotations
