@@ -21,6 +21,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.admin_lists import checked_list_admin
 from core.fields import is_row_id
 
 from .csv_export import export_as_csv
@@ -94,6 +95,11 @@ class NdlAdminSite(admin.AdminSite):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.add_action(export_as_csv, "export_as_csv")  # type: ignore[arg-type]
+
+    def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
+        # Every list, third-party ones too, checks its query string first.
+        admin_class = checked_list_admin(admin_class or admin.ModelAdmin)
+        super().register(model_or_iterable, admin_class, **options)
 
     def admin_view(self, view: _View, cacheable: bool = False) -> _View:
         """Every admin view, with the selection of a list action checked first:
