@@ -242,7 +242,8 @@ _HELD: dict[LoanAction, Move] = {
     # A receipt assumed by the nightly job is confirmed later: the letter is
     # recorded, the reminders stop, the due date stays.
     _A.CONFIRM_RECEIPT: Move(when="receipt assumed"),
-    _A.RECORD_RECEIPT_LETTER: Move(when="receipt assumed"),
+    # A letter after the portal confirmation is filed with it.
+    _A.RECORD_RECEIPT_LETTER: Move(when="receipt assumed, or confirmed in the portal"),
     # A receipt assumed from an estimated delivery can prove false.
     _A.RECORD_UNDELIVERED: Move(_S.UNDELIVERED, when="receipt assumed"),
     _A.RECORD_RETURN: Move(_S.RETURN_SHIPPED),

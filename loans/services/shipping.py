@@ -353,6 +353,13 @@ def _shipment_receive(
     can be received.
     """
     assumed = shipment.receipt_channel == ReceiptChannel.ASSUMED
+    # The letter of a receipt the library already confirmed in the portal
+    # joins that record: filed, nothing else changes.
+    joins = (
+        move == LoanAction.RECORD_RECEIPT_LETTER
+        and shipment.receipt_channel == ReceiptChannel.PORTAL
+        and shipment.receipt_letter_on is None
+    )
     if received_on > _today():
         raise DomainError(_("The date of receipt cannot be in the future."), code="future_date")
     if received_on < shipment.shipped_on:
@@ -367,7 +374,7 @@ def _shipment_receive(
         if not move_allowed(loan=loan, action=move):
             outcomes.items.append(outcome_skipped(loan, move))
             continue
-        if loan.status != LoanStatus.SHIPPED and not assumed:
+        if loan.status != LoanStatus.SHIPPED and not (assumed or joins):
             outcomes.items.append(
                 ItemOutcome(
                     loan.pk,
@@ -375,6 +382,21 @@ def _shipment_receive(
                     False,
                     _("Receipt of this shipment was already recorded (received on %(date)s).")
                     % {"date": (loan.received_on or received_on).isoformat()},
+                )
+            )
+            continue
+        if joins and loan.status != LoanStatus.SHIPPED:
+            outcomes.items.append(
+                outcome_done(
+                    loan,
+                    _(
+                        "%(ndl_id)s: receipt was confirmed in the portal (received on "
+                        "%(received)s); the letter is filed with it."
+                    )
+                    % {
+                        "ndl_id": loan.material.ndl_id,
+                        "received": (loan.received_on or received_on).isoformat(),
+                    },
                 )
             )
             continue
@@ -416,9 +438,10 @@ def _shipment_receive(
             )
         )
     outcomes_require_one(outcomes.items)
-    if not assumed:
+    if not (assumed or joins):
         shipment.received_on = received_on
-    shipment.receipt_channel = channel
+    if not joins:
+        shipment.receipt_channel = channel
     shipment.save(update_fields=["received_on", "receipt_channel"])
     audit_log(
         actor=actor,

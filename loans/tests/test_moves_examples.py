@@ -692,3 +692,37 @@ def test_checking_in_a_parcel_twice_shows_why_not_and_writes_nothing(client, clo
     assert response.status_code == 200
     assert "so you cannot check the item in" in response.content.decode()
     assert CheckIn.objects.count() == 1
+
+
+def test_a_faxed_letter_after_the_portal_confirmation_is_filed_with_it(clock, tokyo) -> None:
+    loan = ShippedLoanFactory()
+    shipment_confirm_receipt(
+        shipment_id=loan.shipment_id,
+        library=loan.library,
+        received_on=dt.date(2026, 3, 16),
+        conditions={loan.pk: "Good"},
+        actor=None,
+    )
+    outcomes = receipt_letter_record(
+        shipment_id=loan.shipment_id,
+        channel=ReceiptChannel.FAX,
+        letter_on=TODAY,
+        received_on=dt.date(2026, 3, 17),
+        conditions={loan.pk: "Fine"},
+        actor=_staff(tokyo, "loans"),
+    )
+    assert "the letter is filed with it" in outcomes.done[0].message
+    loan.refresh_from_db()
+    shipment = Shipment.objects.get()
+    assert loan.received_on == dt.date(2026, 3, 16) and loan.condition_on_receipt == "Good"
+    assert shipment.receipt_channel == ReceiptChannel.PORTAL
+    assert shipment.receipt_letter_on == TODAY
+    with pytest.raises(DomainError, match="already recorded"):
+        receipt_letter_record(
+            shipment_id=loan.shipment_id,
+            channel=ReceiptChannel.FAX,
+            letter_on=TODAY,
+            received_on=dt.date(2026, 3, 17),
+            conditions={},
+            actor=_staff(tokyo, "loans"),
+        )

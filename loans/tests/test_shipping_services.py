@@ -288,14 +288,26 @@ def test_receipt_cannot_be_recorded_twice(tokyo_staff) -> None:
         actor=None,
     )
     with pytest.raises(DomainError, match="already recorded"):
-        receipt_letter_record(
+        shipment_confirm_receipt(
             shipment_id=loan.shipment.pk,
-            channel=ReceiptChannel.FAX,
-            letter_on=TODAY,
+            library=loan.library,
             received_on=TODAY,
             conditions={},
-            actor=tokyo_staff,
+            actor=None,
         )
+    # The faxed letter that follows a portal confirmation is filed with it
+    # (loans/tests/test_moves_examples.py); a second letter is refused.
+    letter = {
+        "shipment_id": loan.shipment.pk,
+        "channel": ReceiptChannel.FAX,
+        "letter_on": TODAY,
+        "received_on": TODAY,
+        "conditions": {},
+        "actor": tokyo_staff,
+    }
+    receipt_letter_record(**letter)
+    with pytest.raises(DomainError, match="already recorded"):
+        receipt_letter_record(**letter)
 
 
 def test_staff_record_a_faxed_receipt_letter(tokyo_staff) -> None:
