@@ -64,19 +64,16 @@ _DASHES = frozenset(
 _NAME_DASHES = _DASHES - {"\u30fc", "\uff70"}
 # Invisible characters that arrive with pasted text.
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
-_SPACE_RUNS = re.compile(r"\s+")
-
-
-def _is_space(char: str) -> bool:
-    return char.isspace() or unicodedata.category(char) == "Zs"
+_FOLD = {**_INVISIBLE, **dict.fromkeys(map(ord, _DASHES), "-")}
 
 
 def fold(value: str) -> str:
     """``value`` in NFKC, with every dash as ``-`` and every run of spaces as one
     ASCII space, without invisible characters, stripped. Case is kept."""
-    text = unicodedata.normalize("NFKC", value).translate(_INVISIBLE)
-    text = "".join("-" if char in _DASHES else " " if _is_space(char) else char for char in text)
-    return _SPACE_RUNS.sub(" ", text).strip()
+    if not value.isascii():
+        # Every Unicode space (no-break, ideographic, ...) is whitespace to split().
+        value = unicodedata.normalize("NFKC", value).translate(_FOLD)
+    return " ".join(value.split())
 
 
 def compact(value: str) -> str:
