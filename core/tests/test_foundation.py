@@ -94,7 +94,7 @@ def test_production_caches_in_redis_and_fails_fast(monkeypatch):
     finally:
         sys.modules.pop("ndl_ill.settings.production", None)
     cache = production.CACHES["default"]
-    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["BACKEND"] == "core.resilience.ResilientRedisCache"
     assert cache["LOCATION"] == "redis://redis:6379/1"
     assert cache["KEY_PREFIX"] == "ndl-ill"
     assert cache["OPTIONS"]["socket_timeout"] <= 1
