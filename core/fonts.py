@@ -148,6 +148,9 @@ class InstanceFont(TTFont):
         parsed = _parsed(face.key)
         self.face = copy.copy(parsed)
         self.face.charWidths = dict(parsed.charWidths)
+        # Shaping adds private-use codes for substituted glyphs, per weight.
+        self.face.charToGlyph = dict(parsed.charToGlyph)
+        self.face.glyphToChar = {gid: list(codes) for gid, codes in parsed.glyphToChar.items()}
         self.encoding = TTEncoding()
         self.state: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()
         self._asciiReadable = False

@@ -22,8 +22,8 @@ from django_countries.fields import Country
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import shapeStr
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.pdfgen.textobject import bidiShapedText
 
 from . import fonts
 from .fonts import HanForm
@@ -206,7 +206,7 @@ class PdfDocument:
             name = fonts.font_name(key, bold=bold)
             line.setFont(name, size)
             if key in _SHAPED:
-                part = bidiShapedText(part, None, fontName=name, fontSize=size, shaping=True)[0]
+                part = shapeStr(part, name, size)
             line.textOut(part)
         self.canvas.drawText(line)
 

@@ -381,3 +381,13 @@ def test_an_address_already_ending_with_the_country_is_not_given_it_twice():
     text = read(RegistrationCertificate(library=library).render()).text
     assert text.count("UNITED KINGDOM") == 1
     assert "United Kingdom" not in text
+
+
+def test_thai_is_shaped_so_a_tone_mark_over_a_vowel_is_drawn_small_and_reads_back():
+    library = library_named(Name("", "", "TH", "หอสมุดที่ป่าไม้", "Library"))
+    page = read(RegistrationCertificate(library=library).render())
+    assert "หอสมุดที่ป่าไม้" in page.text
+    # HarfBuzz substituted the tone mark's small form, a glyph with no
+    # character of its own: reportlab gave it a private-use code.
+    thai = fonts.font("thai", bold=True).face.charToGlyph
+    assert any(0xE000 <= code <= 0xF8FF for code in thai)
