@@ -5,25 +5,21 @@ borrowers. Each comes from a PyPI package in ``requirements.txt`` (SIL Open
 Font License 1.1), so every installation draws with the same glyphs, and every
 face is embedded as a subset, so every viewer shows the same page:
 
-=================================  ==========================  ================
-face                               package                     draws
-=================================  ==========================  ================
-Noto Sans                          ``fontpkg-noto-sans``       Latin (every
-                                                               European and
-                                                               Vietnamese
-                                                               letter),
-                                                               Cyrillic, Greek
-Noto Sans Thai                     ``fontpkg-noto-sans-thai``  Thai
-Noto Sans Arabic                   ``fontpkg-noto-sans-arabic`` Arabic
-Noto Sans JP / KR / SC / TC        ``justmytype-intl-cjk``     kana and kanji,
-                                                               Hangul, Chinese
-=================================  ==========================  ================
+- Noto Sans (``fontpkg-noto-sans``): Latin with every European and
+  Vietnamese letter, Cyrillic, Greek;
+- Noto Sans Thai (``fontpkg-noto-sans-thai``): Thai;
+- Noto Sans Arabic (``fontpkg-noto-sans-arabic``): Arabic;
+- Noto Sans JP, KR, SC and TC (``justmytype-intl-cjk``): kana and kanji,
+  Hangul, simplified and traditional Chinese.
 
 The packages ship *variable* TrueType fonts (one file, a weight axis).
 reportlab embeds only the file's default instance, which is Thin for the CJK
-faces, so :class:`InstanceFont` computes each glyph at the weight wanted
-(Regular 400, Bold 700) with HarfBuzz the first time it is drawn, and builds
-the embedded subset from those glyphs.
+faces, so :class:`InstanceFont` has HarfBuzz draw each glyph at the weight
+wanted (Regular 400, Bold 700) the first time it is used, fontTools write it
+as a TrueType glyph, and builds the embedded subset from those glyphs.
+reportlab's ToUnicode maps are replaced by ones that also carry characters
+beyond the Basic Multilingual Plane and HarfBuzz's substituted glyphs, so the
+text extracts as it was written (``_to_unicode_cmap``).
 
 Which face draws a character: the first of a fallback chain whose character
 map has it. Han characters look different in Japan, Korea, mainland China and
@@ -274,6 +270,7 @@ def font_name(key: str, *, bold: bool = False) -> str:
 
 
 def font(key: str, *, bold: bool = False) -> InstanceFont:
+    """Face ``key`` at regular or bold weight, registered once per process."""
     return _font(key, bold)
 
 
