@@ -726,3 +726,41 @@ def test_a_faxed_letter_after_the_portal_confirmation_is_filed_with_it(clock, to
             conditions={},
             actor=_staff(tokyo, "loans"),
         )
+
+
+def _night_queries(run, day: dt.date) -> int:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        run(day)
+    return len(ctx.captured_queries)
+
+
+def _reminder_night(run, parcels: int, month: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Parcels delivered on the 10th of ``month``, receipt assumed on the
+    14th: (queries of the quiet 15th, of the 21st with its reminders)."""
+    for _ in range(parcels):
+        shipment = ShipmentFactory(
+            shipped_on=dt.date(2026, month, 1), delivered_on=dt.date(2026, month, 10)
+        )
+        ShippedLoanFactory(library=shipment.library, shipment=shipment)
+    run(dt.date(2026, month, 14))
+    quiet = _night_queries(run, dt.date(2026, month, 15))
+    night = _night_queries(run, dt.date(2026, month, 21))
+    # Back at the NDL: out of every later night.
+    LoanRequest.objects.update(status=LoanStatus.CHECKED_IN)
+    return quiet, night
+
+
+def test_silent_receipts_cost_queries_per_notice_not_per_parcel(run) -> None:
+    """Set-based: parcels assumed and not yet due a reminder cost nothing; a
+    reminder night costs a fixed number of statements plus the same few per
+    email (the outbox row, and its sending in this test)."""
+    quiet_2, night_2 = _reminder_night(run, 2, 4)
+    quiet_3, night_3 = _reminder_night(run, 3, 5)
+    quiet_40, night_40 = _reminder_night(run, 40, 6)
+    assert quiet_2 == quiet_3 == quiet_40 <= 13  # one select per job, as on an empty night
+    per_email = night_3 - night_2
+    assert 0 < per_email <= 8
+    assert night_40 == night_3 + 37 * per_email

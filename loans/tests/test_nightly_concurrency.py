@@ -51,8 +51,16 @@ def test_two_concurrent_runs_send_each_notice_once(settings):
     for library in libraries:
         HeldLoanFactory.create_batch(2, library=library, due_on=DUE)
     for library in libraries[:3]:
-        NightlyShipmentFactory(
+        # A parcel is late only while an item of it is still in transit.
+        shipment = NightlyShipmentFactory(
             library=library, shipped_on=dt.date(2026, 5, 1), delivered_on=dt.date(2026, 5, 5)
+        )
+        HeldLoanFactory(
+            library=library,
+            shipment=shipment,
+            status=LoanStatus.SHIPPED,
+            received_on=None,
+            due_on=None,
         )
 
     reports = _in_threads(lambda: nightly_run(today=DUE + dt.timedelta(days=1)))
