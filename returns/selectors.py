@@ -5,17 +5,23 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 
 from core.models import Site
-from loans.models import HELD_STATUSES, LoanRequest, Shipment
+from loans.models import LOAN_MOVES, LoanAction, LoanRequest, Shipment
 from registration.models import Library
 
 from .models import CaseStatus, CheckIn, DamageCase, ReturnParcel
 from .services import LIBRARY_REPORTABLE_STATUSES
 
+# What the portal offers for a return parcel: what LOAN_MOVES lets the
+# library send back (held items, and lost ones that turned up).
+RETURNABLE_STATUSES = tuple(
+    status for status, moves in LOAN_MOVES.items() if LoanAction.RECORD_RETURN in moves
+)
+
 
 def library_held_loans(*, library: Library) -> QuerySet[LoanRequest]:
     """Items the library holds now and may put in a return parcel."""
     return (
-        LoanRequest.objects.filter(library=library, status__in=HELD_STATUSES)
+        LoanRequest.objects.filter(library=library, status__in=RETURNABLE_STATUSES)
         .select_related("material", "shipment__site")
         .order_by("shipment__site_id", "due_on", "pk")
     )

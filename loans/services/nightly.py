@@ -97,7 +97,7 @@ def loans_overdue_flag(*, today: dt.date) -> int:
     ``loan_transition`` on purpose: a night can flag thousands of loans, and
     one locked SELECT plus one conditional UPDATE per chunk (with bulk audit
     entries carrying the same from/to data) keeps the cost independent of
-    the number of loans. The RECEIVED -> OVERDUE move is in LOAN_TRANSITIONS.
+    the number of loans. The move is NIGHTLY_OVERDUE_FLAG in LOAN_MOVES.
     """
     flagged = 0
     while True:

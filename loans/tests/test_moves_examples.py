@@ -764,3 +764,23 @@ def test_silent_receipts_cost_queries_per_notice_not_per_parcel(run) -> None:
     per_email = night_3 - night_2
     assert 0 < per_email <= 8
     assert night_40 == night_3 + 37 * per_email
+
+
+def test_the_portal_return_form_offers_what_the_table_lets_the_library_send(client, clock):
+    library = LibraryFactory()
+    held = HeldLoanFactory(library=library)
+    lost = HeldLoanFactory(library=library, shipment=held.shipment)
+    in_transit = ShippedLoanFactory(library=library)
+    damage_case_report(
+        loan_id=lost.pk,
+        kind=CaseKind.LOSS,
+        description="Cannot find it.",
+        reported_on=TODAY,
+        actor=None,
+        library=library,
+    )
+    client.force_login(User.objects.create_user(library.user_id, library=library))
+    content = client.get(reverse("returns:parcel_create")).content.decode()
+    assert held.material.ndl_id in content
+    assert lost.material.ndl_id in content  # it turned up: it may go back
+    assert in_transit.material.ndl_id not in content
