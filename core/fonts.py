@@ -9,6 +9,7 @@ face is embedded as a subset, so every viewer shows the same page:
   Vietnamese letter, Cyrillic, Greek;
 - Noto Sans Thai (``fontpkg-noto-sans-thai``): Thai;
 - Noto Sans Arabic (``fontpkg-noto-sans-arabic``): Arabic;
+- Noto Sans Hebrew (``justmytype-intl-rtl``): Hebrew;
 - Noto Sans JP, KR, SC and TC (``justmytype-intl-cjk``): kana and kanji,
   Hangul, simplified and traditional Chinese.
 
@@ -79,6 +80,12 @@ FACES: dict[str, Face] = {
             "fontpkg_noto_sans_arabic",
             "files/NotoSansArabic[wdth,wght].ttf",
             "NotoSansArabic",
+        ),
+        Face(
+            "hebrew",
+            "justmytype_intl_rtl",
+            "fonts/ofl/notosanshebrew/NotoSansHebrew[wdth,wght].ttf",
+            "NotoSansHebrew",
         ),
         Face("ja", _CJK, "fonts/ofl/notosansjp/NotoSansJP[wght].ttf", "NotoSansJP"),
         Face("ko", _CJK, "fonts/ofl/notosanskr/NotoSansKR[wght].ttf", "NotoSansKR"),
@@ -288,7 +295,7 @@ def _font(key: str, bold: bool) -> InstanceFont:
 
 def chain(han: HanForm) -> tuple[str, ...]:
     """The faces to try, in order, for a line whose Han characters take ``han`` forms."""
-    return ("latin", "thai", "arabic", han, *(h for h in _HAN_FACES if h != han))
+    return ("latin", "thai", "arabic", "hebrew", han, *(h for h in _HAN_FACES if h != han))
 
 
 @functools.cache

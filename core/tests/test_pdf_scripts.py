@@ -297,6 +297,7 @@ def test_the_ndls_own_japanese_text_stays_japanese_beside_a_chinese_name():
         ("𠮷野記念図書館", "JP"),
         ("หอสมุดที่ป่าไม้", "TH"),
         ("مكتبة جامعة المثال", "EG"),
+        ("הספרייה הלאומית", "IL"),
     ],
 )
 def test_the_issues_examples_print_and_read_back(original, country, source_cmaps):
