@@ -135,10 +135,13 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|")
     for title, (first, median, p95, cpu) in rows:
         print(f"| {title} | {first:.1f} | {median:.1f} | {p95:.1f} | {cpu:.1f} |")
-    worst = max(median for title, (_, median, _, _) in rows if title.startswith("Certificate"))
-    verdict = "met" if worst <= TARGET_MS else "MISSED"
-    print(f"\nCertificate median, worst script: {worst:.1f} ms", end=" ")
-    print(f"(target <= {TARGET_MS:.0f} ms: {verdict})")
+    certificates = [times for title, times in rows if title.startswith("Certificate")]
+    worst = max(median for _, median, _, _ in certificates)
+    worst_cpu = max(cpu for _, _, _, cpu in certificates)
+    for label, value in (("median", worst), ("median CPU time", worst_cpu)):
+        verdict = "met" if value <= TARGET_MS else "MISSED"
+        print(f"Certificate {label}, worst script: {value:.1f} ms ", end="")
+        print(f"(target <= {TARGET_MS:.0f} ms: {verdict})")
 
 
 if __name__ == "__main__":
