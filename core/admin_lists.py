@@ -31,11 +31,11 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models.constants import LOOKUP_SEP
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -189,9 +189,16 @@ class CheckedListMixin:
         try:
             return super().get_changelist_instance(request)  # type: ignore[misc,no-any-return]
         except IncorrectLookupParameters:
-            if ERROR_FLAG not in request.GET:  # the redirect that follows shows it
-                messages.warning(request, INVALID_LIST_ADDRESS)
+            messages.warning(request, INVALID_LIST_ADDRESS)  # the redirect that follows shows it
             raise
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponseBase:
+        response: HttpResponseBase = super().changelist_view(request, extra_context)  # type: ignore[misc]
+        if getattr(response, "template_name", None) == "admin/invalid_setup.html":
+            # "?e=1" with a bad query string still: Django's page for that
+            # blames the database installation; show the plain list instead.
+            return HttpResponseRedirect(request.path)
+        return response
 
 
 def checked_list_admin(admin_class: type[admin.ModelAdmin]) -> type[admin.ModelAdmin]:
