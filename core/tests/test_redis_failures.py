@@ -150,7 +150,8 @@ def on_redis(redis_server: RedisServer, settings: Any) -> Iterator[RedisServer]:
         }
     }
     conf = celery_app.conf
-    saved = (conf.task_always_eager, conf.broker_url, conf.broker_write_url)
+    # The stored values, not the properties (which CELERY_BROKER_URL overrides).
+    saved = {key: conf.get(key) for key in ("task_always_eager", "broker_url", "broker_write_url")}
     conf.task_always_eager = False
     conf.broker_url = conf.broker_write_url = redis_server.url(0)
     resilience._breakers.clear()
@@ -158,7 +159,7 @@ def on_redis(redis_server: RedisServer, settings: Any) -> Iterator[RedisServer]:
     try:
         yield redis_server
     finally:
-        conf.task_always_eager, conf.broker_url, conf.broker_write_url = saved
+        conf.update(saved)
         resilience._breakers.clear()
         resilience._pending_deletes.clear()
 
