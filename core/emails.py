@@ -3,6 +3,12 @@
 A notice is rendered from ``templates/emails/<name>-subject.txt``,
 ``<name>-body.txt`` and ``<name>-body.html`` in the recipient's language,
 stored as an ``OutgoingMail`` row, and sent by a Celery task after commit.
+
+No secret is stored: a mail that carries a set-password link holds a
+placeholder instead, and ``outgoing_mail_send`` puts a freshly signed link in
+the message it hands to the mail server. Django's token generator needs no
+storage (it signs the user's password hash and a timestamp), so the database,
+the admin, the audit log and every backup hold nothing that opens an account.
 """
 
 from __future__ import annotations
@@ -10,11 +16,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
-from .models import OutgoingMail
+from .models import OutgoingMail, User
+
+# What the stored body shows where the set-password link will be.
+LINK_PLACEHOLDER = "[set-password-link]"
 
 
 def _render(name: str, context: dict[str, Any]) -> tuple[str, str, str]:
@@ -32,12 +45,18 @@ def mail_queue(
     context: dict[str, Any],
     dedupe_key: str,
     language: str = "en",
+    password_set_for: User | None = None,
 ) -> OutgoingMail | None:
     """Queue one email; return None if a mail with this key was already queued.
 
     Must be called inside the caller's transaction: the row commits with the
     change it reports, and the send task is enqueued only after commit.
+    With ``password_set_for``, the templates' ``{{ password_set_url }}`` is
+    stored as ``LINK_PLACEHOLDER`` and the link for that user is made
+    when the mail is sent (``mail_secrets_fill``).
     """
+    if password_set_for is not None:
+        context = {**context, "password_set_url": LINK_PLACEHOLDER}
     with translation.override(language):
         subject, text, html = _render(template, context)
     try:
@@ -48,6 +67,7 @@ def mail_queue(
                 subject=subject,
                 body_text=text,
                 body_html=html,
+                password_set_user=password_set_for,
             )
     except IntegrityError:
         return None
@@ -61,3 +81,27 @@ def _enqueue(mail_id: int) -> None:
     from .tasks import mail_send_task
 
     mail_send_task.delay(mail_id)
+
+
+def password_set_url(*, user: User) -> str:
+    """A signed, single-use link to choose ``user``'s password.
+
+    It stops working once the password is set, and after
+    ``PASSWORD_RESET_TIMEOUT`` (72 hours). Never store it: make it when the
+    email leaves (``mail_secrets_fill``).
+    """
+    path = reverse(
+        "portal:password_set",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return settings.NDL_PORTAL_BASE_URL.rstrip("/") + path
+
+
+def mail_secrets_fill(mail: OutgoingMail, text: str) -> str:
+    """``text`` (a stored body) with its placeholders replaced by fresh links."""
+    if mail.password_set_user is None:
+        return text
+    return text.replace(LINK_PLACEHOLDER, password_set_url(user=mail.password_set_user))

@@ -138,6 +138,16 @@ class OutgoingMail(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # The body holds a placeholder for this user's set-password link; the
+    # link (a signed token) is made when the mail is sent and never stored.
+    password_set_user = models.ForeignKey(
+        User,
+        verbose_name=_("set-password link for"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -9,8 +9,13 @@ import logging
 from typing import Any
 
 from django.apps import AppConfig, apps
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import AnonymousUser, Group, Permission
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from .errors import DomainError
+from .models import Site, User
 
 logger = logging.getLogger(__name__)
 
@@ -98,3 +103,41 @@ def roles_sync_after_migrate(sender: AppConfig, **kwargs: Any) -> None:
     configs = [c for c in apps.get_app_configs() if c.models_module is not None]
     if configs and sender.label == configs[-1].label:
         roles_sync()
+
+
+# --- What a staff member may do ----------------------------------------------------
+
+
+def staff_site(user: User | AnonymousUser | None) -> Site | None:
+    """The site whose items a lending staff member handles; None when the user
+    is not bound to one site (supervisors, superusers, staff without a site,
+    libraries and the nightly jobs)."""
+    if user is None or not user.is_authenticated or user.is_superuser:
+        return None
+    if user.site_id is None or user.groups.filter(name=SUPERVISOR).exists():
+        return None
+    return user.site
+
+
+def staff_site_require(*, actor: User | None, site_id: int | None) -> None:
+    """Refuse site-bound staff acting on another site's items.
+
+    Called at the top of every staff-facing service that touches a site's
+    items, so the rule holds whatever calls the service (admin page, list
+    action, command). Raises ``DomainError(code="other_site")``; returns
+    nothing when ``actor`` may act (not site-bound, or the same site).
+    """
+    own = staff_site(actor)
+    if own is not None and own.pk != site_id:
+        raise DomainError(
+            _("You work at %(own)s; this item is handled by another NDL site.") % {"own": own},
+            code="other_site",
+        )
+
+
+def permission_require(user: User | AnonymousUser, *perms: str) -> None:
+    """Raise ``PermissionDenied`` (403) unless ``user`` holds every permission
+    in ``perms`` (``"app_label.codename"``): the check at the top of every
+    custom admin view, whose model admin may hide the change form itself."""
+    if not user.has_perms(perms):
+        raise PermissionDenied

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from .emails import mail_secrets_fill
 from .models import MailStatus, OutgoingMail
 
 # Rows re-enqueued per sweep: a backlog is worked off over several sweeps
@@ -49,14 +50,15 @@ def outgoing_mail_send(*, mail_id: int) -> bool:
         )
         if mail is None:
             return False
+        # Links with a secret are made now, into the message only.
         message = EmailMultiAlternatives(
             subject=mail.subject,
-            body=mail.body_text,
+            body=mail_secrets_fill(mail, mail.body_text),
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=mail.to,
         )
         if mail.body_html:
-            message.attach_alternative(mail.body_html, "text/html")
+            message.attach_alternative(mail_secrets_fill(mail, mail.body_html), "text/html")
         mail.attempts += 1
         try:
             message.send()

@@ -1,11 +1,15 @@
-"""Portal sign-in for borrowing libraries (User ID + password)."""
+"""Portal sign-in for borrowing libraries (User ID + password), the
+set-password link, and the "not allowed" page of admin and portal."""
+
+from typing import Any
 
 from django import forms
+from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .fields import UserIdField
@@ -30,7 +34,13 @@ class PortalAuthenticationForm(AuthenticationForm):
 class PortalLoginView(auth_views.LoginView):
     template_name = "portal/login.html"
     authentication_form = PortalAuthenticationForm
-    redirect_authenticated_user = True
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # A signed-in library goes straight to its dashboard; anyone else
+        # signed in (NDL staff) gets the form, since the dashboard would only
+        # send them back here.
+        self.redirect_authenticated_user = bool(getattr(request.user, "is_library", False))
+        return super().dispatch(request, *args, **kwargs)
 
 
 class PortalLogoutView(auth_views.LogoutView):
@@ -44,3 +54,11 @@ class PortalPasswordSetView(auth_views.PasswordResetConfirmView):
 
 def password_set_done(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/password_set_done.html")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 403 page: inside the admin's frame for staff, the portal's otherwise."""
+    if request.path.startswith(reverse("admin:index")) and request.user.is_staff:
+        context = {**admin.site.each_context(request), "title": _("You may not open this page")}
+        return render(request, "admin/403.html", context, status=403)
+    return render(request, "portal/403.html", status=403)

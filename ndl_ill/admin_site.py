@@ -23,6 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.admin_lists import checked_list_admin
 from core.fields import is_row_id
+from core.roles import permission_require
 
 from .csv_export import export_as_csv
 from .dashboard import work_queues
@@ -76,6 +77,11 @@ class NdlAdminSite(admin.AdminSite):
     site_title = _("NDL ILL back-office")
     index_title = _("Work queues")
     index_template = "admin/ndl_index.html"
+    # No "View site": the portal is for libraries, and a staff session there
+    # would only be sent to the portal's sign-in.
+    site_url = None
+    # Who may open the statistics page (and see its link on the index).
+    STATISTICS_PERMISSION = "loans.view_loanrequest"
 
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
         # Read per request so tests can switch the second factor on and off.
@@ -125,10 +131,15 @@ class NdlAdminSite(admin.AdminSite):
     def index(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> TemplateResponse:
-        context = {**(extra_context or {}), "work_queues": work_queues()}
+        context = {
+            **(extra_context or {}),
+            "work_queues": work_queues(user=request.user),  # type: ignore[arg-type]
+            "can_see_statistics": request.user.has_perm(self.STATISTICS_PERMISSION),
+        }
         return super().index(request, extra_context=context)
 
     def statistics_view(self, request: HttpRequest) -> TemplateResponse:
+        permission_require(request.user, self.STATISTICS_PERMISSION)
         context = {
             **self.each_context(request),
             "title": _("Statistics"),

@@ -1,6 +1,8 @@
 """Counts for the back-office dashboard, in a fixed number of queries.
 
-Each queue is one aggregate over one table, whatever the data volume.
+Each queue is one aggregate over one table, whatever the data volume. A
+staff member sees only the queues whose list they may open, and lending
+staff only their own site's work.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Site
+from core.models import Site, User
+from core.roles import staff_site
 from loans.models import LoanRequest, LoanStatus, Shipment
 from registration.selectors import AgeBand, application_list_open
-from returns.models import CaseStatus, CheckIn, DamageCase
+from returns.models import CaseStatus
+from returns.selectors import cases_for_site, check_ins_for_site
 
 if TYPE_CHECKING:  # a dev-only package: the types are checked, never imported at run time
     from django_stubs_ext import StrOrPromise
@@ -28,6 +32,9 @@ class Queue:
     url: str
     site: str = ""
     urgent: bool = False
+    # Who sees the queue: those who may do its work, e.g. "loans.change_loanrequest"
+    # for the requests to decide (lending staff may read requests, not decide them).
+    permission: str = ""
 
 
 def _url(model: str, query: str = "") -> str:
@@ -39,7 +46,9 @@ def _url(model: str, query: str = "") -> str:
     return url + (f"?{query}" if query else "")
 
 
-def work_queues() -> list[Queue]:
+def work_queues(*, user: User) -> list[Queue]:
+    """The dashboard's queues that ``user`` may open, counted for their site."""
+    own = staff_site(user)
     # The age bands are registration's rule; count through its selectors.
     apps = {
         "open": application_list_open().count(),
@@ -59,13 +68,14 @@ def work_queues() -> list[Queue]:
             to_ship=Count("pk", filter=Q(packed_at__isnull=False)),
         )
     }
-    late_letters = Shipment.objects.filter(
+    shipments = Shipment.objects.filter(site=own) if own else Shipment.objects.all()
+    late_letters = shipments.filter(
         late_letter_flagged_on__isnull=False,
         receipt_letter_on__isnull=True,
         received_on__isnull=True,
     ).count()
-    wrong_site = CheckIn.objects.filter(wrong_site=True).count()
-    open_cases = DamageCase.objects.exclude(status=CaseStatus.SETTLED).count()
+    wrong_site = check_ins_for_site(site=own).filter(wrong_site=True).count()
+    open_cases = cases_for_site(site=own).exclude(status=CaseStatus.SETTLED).count()
 
     queues = [
         Queue(
@@ -73,14 +83,16 @@ def work_queues() -> list[Queue]:
             apps["open"],
             _url("registration.application", f"age={AgeBand.OVERDUE}" if apps["late"] else ""),
             urgent=apps["late"] > 0,
+            permission="registration.change_application",
         ),
         Queue(
             _("Requests to decide"),
             loans["to_decide"],
             _url("loans.loanrequest", "status__exact=requested"),
+            permission="loans.change_loanrequest",
         ),
     ]
-    for site in Site.objects.all():
+    for site in [own] if own else Site.objects.all():
         row = per_site.get(site.pk, {"to_pull": 0, "to_ship": 0})
         queues.append(
             Queue(
@@ -88,6 +100,7 @@ def work_queues() -> list[Queue]:
                 row["to_pull"],
                 _url("loans.pullqueueitem", f"site={site.pk}"),
                 site.local_name,
+                permission="loans.change_pullqueueitem",
             )
         )
         queues.append(
@@ -96,6 +109,7 @@ def work_queues() -> list[Queue]:
                 row["to_ship"],
                 _url("loans.shipqueueitem", f"site={site.pk}"),
                 site.local_name,
+                permission="loans.change_shipqueueitem",
             )
         )
     queues += [
@@ -104,29 +118,34 @@ def work_queues() -> list[Queue]:
             late_letters,
             _url("loans.shipment"),
             urgent=late_letters > 0,
+            permission="loans.view_shipment",
         ),
         Queue(
             _("Overdue loans"),
             loans["overdue"],
             _url("loans.overdueloan"),
             urgent=loans["overdue"] > 0,
+            permission="loans.view_overdueloan",
         ),
         Queue(
             _("Returns in transit"),
             loans["in_transit"],
             _url("loans.loanrequest", "status__exact=return_shipped"),
+            permission="loans.view_loanrequest",
         ),
         Queue(
             _("Returned to the wrong site"),
             wrong_site,
             _url("returns.checkin", "wrong_site__exact=1"),
             urgent=wrong_site > 0,
+            permission="returns.view_checkin",
         ),
         Queue(
             _("Open damage and loss cases"),
             open_cases,
             _url("returns.damagecase"),
             urgent=open_cases > 0,
+            permission="returns.view_damagecase",
         ),
     ]
-    return queues
+    return [q for q in queues if user.has_perm(q.permission)]

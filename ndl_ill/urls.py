@@ -17,6 +17,8 @@ portal_patterns: list[URLPattern | URLResolver] = [
     path("", loans_dashboard.dashboard, name="dashboard"),
 ]
 
+handler403 = "core.views.permission_denied"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:dashboard", permanent=False)),
     path("admin/", admin.site.urls),

@@ -574,6 +574,11 @@ class LibraryAdmin(admin.ModelAdmin):
                 wrap(self.status_view),
                 name="registration_library_status",
             ),
+            path(
+                "<int:pk>/password-link/",
+                wrap(self.password_link_view),
+                name="registration_library_password_link",
+            ),
         ]
         return custom + super().get_urls()
 
@@ -662,6 +667,25 @@ class LibraryAdmin(admin.ModelAdmin):
             done=str(done),
         )
 
+    def password_link_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        library = self._get(request, pk)
+        return _action_page(
+            self,
+            request,
+            obj=library,
+            title=gettext("Send %(library)s a new password link") % {"library": library.name},
+            intro=gettext(
+                "The library receives an email with a single-use link to choose its portal "
+                "password. The link works for 72 hours; nobody else can see it."
+            ),
+            form=ConfirmForm(request.POST if request.method == "POST" else None),
+            run=lambda f: services.library_password_link_send(
+                actor=request.user,  # type: ignore[arg-type]
+                library=library,
+            ),
+            done=gettext("The password link was sent."),
+        )
+
     def get_status_buttons(self, obj: Library) -> list[tuple[str, str]]:
         buttons: list[tuple[str, str]] = []
         if obj.status in (LibraryStatus.ACTIVE, LibraryStatus.SUSPENDED):
@@ -669,6 +693,13 @@ class LibraryAdmin(admin.ModelAdmin):
                 (
                     reverse("admin:registration_library_change_notice", args=[obj.pk]),
                     gettext("Record a change notice"),
+                )
+            )
+        if obj.status in (LibraryStatus.ACTIVE, LibraryStatus.SUSPENDED):
+            buttons.append(
+                (
+                    reverse("admin:registration_library_password_link", args=[obj.pk]),
+                    gettext("Send a new password link"),
                 )
             )
         if obj.status == LibraryStatus.ACTIVE:
@@ -695,5 +726,7 @@ class LibraryAdmin(admin.ModelAdmin):
         return buttons
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):  # type: ignore[no-untyped-def]
-        context["status_buttons"] = self.get_status_buttons(obj) if obj is not None else []
+        # The buttons open pages that need the change permission.
+        allowed = obj is not None and self.has_change_permission(request, obj)
+        context["status_buttons"] = self.get_status_buttons(obj) if allowed else []
         return super().render_change_form(request, context, add, change, form_url, obj)

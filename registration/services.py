@@ -13,15 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from core.audit import audit_log
@@ -500,18 +497,6 @@ def _user_id_allocate(*, country: str) -> str:
     return candidate
 
 
-def password_set_url(*, user: User) -> str:
-    """The single-use link a library uses to choose its portal password."""
-    path = reverse(
-        "portal:password_set",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
-    )
-    return settings.NDL_PORTAL_BASE_URL.rstrip("/") + path
-
-
 def library_approve(*, actor: User | None, library: Library) -> Library:
     """Approve a complete application and register the library.
 
@@ -581,12 +566,48 @@ def library_approve(*, actor: User | None, library: Library) -> Library:
             context={
                 "library": library,
                 "user_id": user_id,
-                "password_set_url": password_set_url(user=user),
                 "details_url": settings.NDL_PORTAL_BASE_URL.rstrip("/")
                 + reverse("registration:details"),
             },
             dedupe_key=f"registration.library.approve:{library.pk}",
             language=library.language,
+            # The link is made when the mail is sent; the outbox keeps no token.
+            password_set_for=user,
+        )
+    return library
+
+
+def library_password_link_send(*, actor: User | None, library: Library) -> Library:
+    """Email a registered library a new single-use link to choose its password.
+
+    For an active or suspended library with a portal login, e.g. when the
+    first link expired (``PASSWORD_RESET_TIMEOUT``, 72 hours) or the password
+    is forgotten. The link is made when the mail is sent and never stored
+    (``core.emails``). Raises DomainError (code ``no_login``) otherwise. The
+    audit entry names who asked for it, not the link.
+    """
+    with transaction.atomic():
+        library = _lock_library(library)
+        user = User.objects.filter(library=library).first()
+        if user is None or library.status not in (LibraryStatus.ACTIVE, LibraryStatus.SUSPENDED):
+            raise DomainError(
+                _("%(library)s has no portal login to send a password link for.")
+                % {"library": library.name},
+                code="no_login",
+            )
+        entry = audit_log(
+            actor=actor,
+            action="registration.library.password_link_send",
+            obj=user,
+            data={"library": library.pk},
+        )
+        mail_queue(
+            to=[library.email],
+            template="library-password-link",
+            context={"library": library, "user_id": library.user_id},
+            dedupe_key=f"registration.library.password_link:{library.pk}:{entry.pk}",
+            language=library.language,
+            password_set_for=user,
         )
     return library
 

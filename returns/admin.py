@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
+from core.roles import permission_require
 from loans.admin.shipping import ShipmentSiteFilter
 from loans.models import LoanRequest
 from loans.services.shipping import staff_site
@@ -108,6 +110,8 @@ class CheckInAdmin(_ReadOnlyAdmin):
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: Any = None
     ) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
         site = staff_site(request.user)  # type: ignore[arg-type]
         initial = {"checked_in_on": timezone.localdate(), "site": site}
         form = CheckInForm(request.POST or None, initial=initial)
@@ -175,6 +179,13 @@ class DamageCaseAdmin(_ReadOnlyAdmin):
     def library(self, obj: DamageCase) -> str:
         return str(obj.loan.library)
 
+    def get_list_display(self, request: HttpRequest) -> Any:
+        # The instruct and settle links are for staff who may use them.
+        shown = super().get_list_display(request)
+        if not request.user.has_perm("returns.change_damagecase"):
+            shown = [name for name in shown if name != "case_actions"]
+        return shown
+
     @admin.display(description=gettext_lazy("actions"))
     def case_actions(self, obj: DamageCase) -> str:
         if obj.status == CaseStatus.SETTLED:
@@ -203,6 +214,8 @@ class DamageCaseAdmin(_ReadOnlyAdmin):
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: Any = None
     ) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
         form = StaffDamageReportForm(
             request.POST or None, initial={"reported_on": timezone.localdate()}
         )
@@ -228,6 +241,7 @@ class DamageCaseAdmin(_ReadOnlyAdmin):
         return case
 
     def instruct_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        permission_require(request.user, "returns.change_damagecase")
         case = self._get(request, pk)
         form = InstructForm(request.POST or None, initial={"instructed_on": timezone.localdate()})
         if request.method == "POST" and form.is_valid():
@@ -247,6 +261,7 @@ class DamageCaseAdmin(_ReadOnlyAdmin):
         return self._form_page(request, form, _("Instruct the library"), str(case))
 
     def settle_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        permission_require(request.user, "returns.change_damagecase")
         case = self._get(request, pk)
         form = SettleForm(request.POST or None, initial={"settled_on": timezone.localdate()})
         if request.method == "POST" and form.is_valid():

@@ -30,6 +30,7 @@ from core.errors import DomainError
 from core.identifiers import s10_normalize, validate_s10
 from core.models import Site, User
 from loans.models import LOAN_MOVES, LoanAction, LoanRequest, LoanStatus
+from loans.services.scope import staff_loans_require
 from loans.services.shipping import staff_site
 from loans.services.transitions import (
     Outcomes,
@@ -513,6 +514,7 @@ def damage_case_report(
     status that allows no such report, an unknown kind, no description or
     a future date.
     """
+    staff_loans_require(actor=actor, loan_ids=[loan_id])
     if kind not in CaseKind.values:
         raise DomainError(_("Say whether the item was damaged or lost."), code="kind")
     description = description.strip()
@@ -555,6 +557,7 @@ def damage_case_instruct(
     actor: User,
 ) -> DamageCase:
     """NDL instructs a replacement copy or full compensation; the library is told."""
+    staff_loans_require(actor=actor, loan_ids=DamageCase.objects.filter(pk=case_id).values("loan"))
     currency = currency.strip().upper()
     if instruction not in Instruction.values:
         raise DomainError(_("Choose replacement or compensation."), code="instruction")
@@ -618,6 +621,7 @@ def damage_case_instruct(
 
 def damage_case_settle(*, case_id: int, settled_on: dt.date, note: str, actor: User) -> DamageCase:
     """The replacement or compensation arrived; a lost item's loan ends."""
+    staff_loans_require(actor=actor, loan_ids=DamageCase.objects.filter(pk=case_id).values("loan"))
     note = note.strip()
     if not note:
         raise DomainError(_("Say how the case was settled."), code="note")

@@ -62,6 +62,13 @@ class LoanRequestAdmin(admin.ModelAdmin):
             return False
         return super().has_change_permission(request)
 
+    def get_list_display(self, request: HttpRequest) -> Any:
+        # The decision links are for staff who decide.
+        shown = super().get_list_display(request)
+        if not self.has_change_permission(request):
+            shown = [name for name in shown if name != "decide"]
+        return shown
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # The reasons in words, not their codes.
         return [
@@ -107,7 +114,7 @@ class LoanRequestAdmin(admin.ModelAdmin):
             )
         return ""
 
-    @admin.action(description=gettext_lazy("Accept the selected requests"))
+    @admin.action(description=gettext_lazy("Accept the selected requests"), permissions=["change"])
     def accept_selected(self, request: HttpRequest, queryset: QuerySet[LoanRequest]) -> None:
         accepted = 0
         for loan in queryset.order_by("pk"):
@@ -124,6 +131,10 @@ class LoanRequestAdmin(admin.ModelAdmin):
                 % {"n": accepted},
                 messages.SUCCESS,
             )
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        context = {"can_key_in": self.has_change_permission(request), **(extra_context or {})}
+        return super().changelist_view(request, extra_context=context)
 
     # --- custom pages -------------------------------------------------------
     def get_urls(self) -> list[URLPattern]:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
 from core.models import Site
+from core.roles import permission_require
 from loans.forms_shipping import DeliveryForm, DispatchForm, ReceiptLetterForm
 from loans.models import LoanRequest, PullQueueItem, Shipment, ShipQueueItem
 from loans.pdf.shipping import LoanSlip, ToBorrowers, shipment_pdf_filename
@@ -79,6 +80,11 @@ class _QueueAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_work_permission(self, request: HttpRequest) -> bool:
+        """May run this queue's actions: the model's change permission (the
+        change form itself stays hidden)."""
+        return request.user.has_perm(f"{self.opts.app_label}.change_{self.opts.model_name}")
+
     @admin.display(description=gettext_lazy("NDL ID"), ordering="material__ndl_id")
     def ndl_id(self, obj: LoanRequest) -> str:
         return obj.material.ndl_id
@@ -103,7 +109,7 @@ class PullQueueAdmin(_QueueAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return pull_queue(site=staff_site(request.user))  # type: ignore[arg-type]
 
-    @admin.action(description=gettext_lazy("Mark pulled and packed"))
+    @admin.action(description=gettext_lazy("Mark pulled and packed"), permissions=["work"])
     def mark_packed(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         done = 0
         for pk in queryset.order_by("pk").values_list("pk", flat=True):
@@ -130,7 +136,7 @@ class ShipQueueAdmin(_QueueAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return ship_queue(site=staff_site(request.user))  # type: ignore[arg-type]
 
-    @admin.action(description=gettext_lazy("Dispatch by registered air mail"))
+    @admin.action(description=gettext_lazy("Dispatch by registered air mail"), permissions=["work"])
     def dispatch(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse | None:
         loans = list(queryset.select_related("material", "library").order_by("pk"))
         form = DispatchForm(request.POST if "apply" in request.POST else None)
@@ -204,6 +210,27 @@ class ShipmentAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_work_permission(self, request: HttpRequest) -> bool:
+        """May record receipt letters and delivery dates (the change form stays hidden)."""
+        return request.user.has_perm("loans.change_shipment")
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        # Staff who may only look get the papers without the action links.
+        shown = list(super().get_list_display(request))
+        if not self.has_work_permission(request):
+            shown = ["papers_only" if name == "papers" else name for name in shown]
+        return shown
+
+    @admin.display(description=gettext_lazy("papers"))
+    def papers_only(self, obj: Shipment) -> str:
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("admin:loans_shipment_pdf", args=[obj.pk, "loan-slip"]),
+            _("loan slip"),
+            reverse("admin:loans_shipment_pdf", args=[obj.pk, "to-borrowers"]),
+            _("To Borrowers"),
+        )
+
     @admin.display(description=gettext_lazy("papers and actions"))
     def papers(self, obj: Shipment) -> str:
         return format_html(
@@ -218,7 +245,9 @@ class ShipmentAdmin(admin.ModelAdmin):
             _("delivery date"),
         )
 
-    @admin.action(description=gettext_lazy("Extend the due date of the items"))
+    @admin.action(
+        description=gettext_lazy("Extend the due date of the items"), permissions=["work"]
+    )
     def extend_loans(self, request: HttpRequest, queryset: QuerySet[Shipment]) -> None:
         for loan in LoanRequest.objects.filter(shipment__in=queryset)[:1]:
             try:
@@ -250,6 +279,7 @@ class ShipmentAdmin(admin.ModelAdmin):
         return shipment
 
     def pdf_view(self, request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+        permission_require(request.user, "loans.view_shipment")
         shipment = self._get(request, pk)
         documents = {"loan-slip": LoanSlip, "to-borrowers": ToBorrowers}
         if kind not in documents:
@@ -277,6 +307,7 @@ class ShipmentAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:loans_shipment_changelist"))
 
     def receipt_letter_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        permission_require(request.user, "loans.change_shipment")
         shipment = self._get(request, pk)
         loans = shipment_loans(shipment=shipment)
         form = ReceiptLetterForm(request.POST or None, loans=loans)
@@ -297,6 +328,7 @@ class ShipmentAdmin(admin.ModelAdmin):
         return self._form_page(request, shipment, form, _("Record a receipt letter"))
 
     def delivery_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        permission_require(request.user, "loans.change_shipment")
         shipment = self._get(request, pk)
         form = DeliveryForm(request.POST or None)
         if request.method == "POST" and form.is_valid():

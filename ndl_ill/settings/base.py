@@ -165,8 +165,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# The single-use link a newly approved library receives to set its password.
-PASSWORD_RESET_TIMEOUT = int(timedelta(days=14).total_seconds())
+# The single-use link a newly approved library receives to set its password:
+# it works for 72 hours after the email is sent (the token is made then).
+PASSWORD_RESET_TIMEOUT = int(timedelta(hours=72).total_seconds())
 
 # --- I18N -----------------------------------------------------------------
 LANGUAGE_CODE = "en"
