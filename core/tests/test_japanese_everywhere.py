@@ -17,7 +17,9 @@ How English is told from data:
   checked;
 * what remains is flagged where at least two English words stand together and
   one of them is a function word ("the", "of", "to", "your", …): a sentence or
-  a phrase, not a code or a lone name.
+  a phrase, not a code or a lone name;
+* and so is a whole text (a heading, a label, a status) that is one of our
+  English messages shown untranslated, such as "Status" or "Kansai-kan".
 
 ``ALLOWED`` lists the few English phrases that stay, each with its reason.
 """
@@ -25,6 +27,7 @@ How English is told from data:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -34,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.messages.pofile import read_po
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -65,7 +69,12 @@ from ndl_ill.tests.test_access_matrix import REGISTRY, _admin_targets, _admin_ur
 from ndl_ill.tests.test_form_fuzz import World
 from registration.models import Library
 from registration.pdf import DOCUMENTS
-from registration.services import library_approve, library_reject, library_suspend
+from registration.services import (
+    library_approve,
+    library_password_link_send,
+    library_reject,
+    library_suspend,
+)
 from registration.tests.factories import ApplicationFactory, LibraryFactory
 from returns.pdf import ReturnAddressLabel
 from returns.services import damage_case_instruct, damage_case_report
@@ -104,6 +113,8 @@ ALLOWED: dict[str, str] = {
     # The return address label is read by the post offices on the way to
     # Japan, so it is English whatever the library reads (returns/pdf.py).
     "BY AIR MAIL": "the return label's postal marking (UPU: English and French)",
+    "To:": "the return label's address line, for the post",
+    "English": "the language switch names each language in that language",
     "Return of NDL interlibrary loan material": "the return label's contents line, for the post",
 }
 
@@ -238,8 +249,39 @@ def data_values() -> set[str]:
     return values
 
 
+@functools.cache
+def _catalogue() -> dict[str, str]:
+    """Our English messages that have a different Japanese translation."""
+    path = Path(settings.BASE_DIR) / "locale" / "ja" / "LC_MESSAGES" / "django.po"
+    with path.open("rb") as fp:
+        catalog = read_po(fp, locale="ja")
+    return {
+        m.id: m.string
+        for m in catalog
+        if isinstance(m.id, str) and isinstance(m.string, str) and m.string and m.string != m.id
+    }
+
+
+def untranslated_labels(chunks: Iterable[str], data: Iterable[str] = ()) -> list[str]:
+    """Whole texts (a heading, a label, a status) that are one of our English
+    messages, shown as written: the one-word labels the phrase rule misses."""
+    catalogue, data = _catalogue(), set(data)
+    found = []
+    for chunk in chunks:
+        text = " ".join(chunk.split())
+        for candidate in (text, text.rstrip(":.")):
+            if candidate and candidate in catalogue and candidate not in data and candidate not in ALLOWED:
+                found.append(candidate)
+                break
+    return found
+
+
 def problems_in(where: str, chunks: Iterable[str], data: set[str]) -> list[str]:
-    return [f"{where}: {phrase!r}" for phrase in english_phrases(chunks, data)]
+    chunks = list(chunks)
+    return [
+        f"{where}: {phrase!r}"
+        for phrase in [*english_phrases(chunks, data), *untranslated_labels(chunks, data)]
+    ]
 
 
 # --- the detector's own specification --------------------------------------------
@@ -615,6 +657,7 @@ def _send_every_email(staff: User) -> None:
     # registration
     approved = ApplicationFactory(library__language="ja", received_on=dt.date(2026, 3, 2)).library
     library_approve(actor=staff, library=approved)
+    library_password_link_send(actor=staff, library=approved)
     rejected = ApplicationFactory(library__language="ja", received_on=dt.date(2026, 3, 2)).library
     library_reject(actor=staff, library=rejected, reason="読書室の監督体制が確認できません。")
     library_suspend(actor=staff, library=LibraryFactory(**ja), reason="延滞資料があります。")
