@@ -4,15 +4,26 @@ set-password link, and the "not allowed" page of admin and portal."""
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.generic.edit import FormView
 
 from .fields import UserIdField
+
+# Where the set-password pages keep the link's token between the emailed URL
+# and the form (see PortalPasswordSetView); an hour is enough to type a password.
+LINK_COOKIE = "ndl_password_set"
+LINK_COOKIE_AGE = 3600
+LINK_COOKIE_PATH = "/portal/set-password/"
 
 
 class PortalAuthenticationForm(AuthenticationForm):
@@ -48,8 +59,52 @@ class PortalLogoutView(auth_views.LogoutView):
 
 
 class PortalPasswordSetView(auth_views.PasswordResetConfirmView):
+    """The emailed single-use link to choose a password.
+
+    As in Django, the link's token is moved out of the URL at once (so no
+    Referer header carries it), but into a short-lived signed cookie limited
+    to these pages instead of the session: the session is a database row, and
+    no row or backup may hold a token that opens an account.
+    """
+
     template_name = "portal/password_set.html"
     success_url = reverse_lazy("portal:password_set_done")
+
+    @method_decorator(sensitive_post_parameters())
+    @method_decorator(never_cache)
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self.validlink = False
+        self.user = self.get_user(kwargs["uidb64"])
+        token = kwargs["token"]
+        if self.user is not None:
+            if token == self.reset_url_token:
+                kept = request.get_signed_cookie(
+                    LINK_COOKIE, default=None, salt=LINK_COOKIE, max_age=LINK_COOKIE_AGE
+                )
+                if self.token_generator.check_token(self.user, kept):
+                    self.validlink = True
+                    # FormView's dispatch: the parent's would look in the session.
+                    return FormView.dispatch(self, request, *args, **kwargs)
+            elif self.token_generator.check_token(self.user, token):
+                response = HttpResponseRedirect(request.path.replace(token, self.reset_url_token))
+                response.set_signed_cookie(
+                    LINK_COOKIE,
+                    token,
+                    salt=LINK_COOKIE,
+                    max_age=LINK_COOKIE_AGE,
+                    path=LINK_COOKIE_PATH,
+                    secure=settings.SESSION_COOKIE_SECURE,
+                    httponly=True,
+                    samesite="Lax",
+                )
+                return response
+        return self.render_to_response(self.get_context_data())
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        form.save()  # a new password hash: the token stops working
+        response = HttpResponseRedirect(self.get_success_url())
+        response.delete_cookie(LINK_COOKIE, path=LINK_COOKIE_PATH, samesite="Lax")
+        return response
 
 
 def password_set_done(request: HttpRequest) -> HttpResponse:

@@ -227,3 +227,22 @@ def test_no_link_for_a_library_without_a_login() -> None:
     assert refused.value.code == "no_login"
     assert not OutgoingMail.objects.exists()
     assert not AuditEntry.objects.exists()
+
+
+def test_a_link_opened_but_not_used_leaves_no_token_behind(
+    client, django_capture_on_commit_callbacks
+) -> None:
+    """Django keeps the token in the session between the link and the form;
+    ours keeps it in a signed cookie of the set-password pages, so a library
+    that opens the link and walks away leaves nothing in the database."""
+    user, link = _approve(django_capture_on_commit_callbacks)
+    response = client.get(urlparse(link).path, follow=True)
+    assert response.context["validlink"] is True
+    assert rows_containing(_token(link)) == []
+    cookie = client.cookies["ndl_password_set"]
+    assert cookie["httponly"] and cookie["path"] == "/portal/set-password/"
+    # The form page works from the cookie alone, and only with it.
+    form_url = response.redirect_chain[-1][0]
+    client.cookies.pop("ndl_password_set")
+    assert client.get(form_url).context["validlink"] is False
+    assert not user.check_password("anything")
