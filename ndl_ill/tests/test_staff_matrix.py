@@ -37,6 +37,7 @@ from loans.services.shipping import (
     receipt_letter_record,
     shipment_dispatch,
     shipment_record_delivery,
+    shipment_undelivered_record,
 )
 from loans.tests.factories import (
     AcceptedLoanFactory,
@@ -46,12 +47,13 @@ from loans.tests.factories import (
 )
 from registration.models import Library
 from registration.tests.factories import LibraryFactory
-from returns.models import CheckIn, DamageCase, Instruction, ItemCondition
+from returns.models import CheckIn, DamageCase, Instruction, ItemCondition, ReturnParcel
 from returns.services import (
     damage_case_instruct,
     damage_case_report,
     damage_case_settle,
     loan_check_in,
+    return_parcel_check_in,
 )
 from returns.tests.factories import DamageCaseFactory, HeldLoanFactory, ShippedLoanFactory
 
@@ -522,6 +524,19 @@ def _instructed_kansai_case() -> DamageCase:
     return case
 
 
+def _kansai_parcel() -> ReturnParcel:
+    loan = HeldLoanFactory(**_kansai())
+    parcel = ReturnParcel.objects.create(
+        library=loan.library,
+        site=loan.shipment.site,
+        method="registered_air_mail",
+        tracking_number="RR000000000JP",
+        sent_on=dt.date(2026, 11, 10),
+    )
+    parcel.loans.add(loan)
+    return parcel
+
+
 def _kansai(**kwargs: Any) -> Any:
     return {"material__site": Site.objects.get(code=SiteCode.KANSAI), **kwargs}
 
@@ -547,6 +562,22 @@ FOREIGN_SITE_CALLS = {
         letter_on=dt.date(2026, 3, 12),
         received_on=dt.date(2026, 3, 10),
         conditions={loan.pk: "Good"},
+        actor=actor,
+    ),
+    "shipment_undelivered_record": lambda actor: shipment_undelivered_record(
+        shipment_id=ShippedLoanFactory(**_kansai()).shipment_id,
+        returned_on=dt.date(2026, 11, 19),
+        note="Returned by the post.",
+        actor=actor,
+    ),
+    "return_parcel_check_in": lambda actor: return_parcel_check_in(
+        parcel_id=_kansai_parcel().pk,
+        site=Site.objects.get(code=SiteCode.KANSAI),
+        checked_in_on=dt.date(2026, 11, 19),
+        conditions={},
+        loan_slip_enclosed=True,
+        to_borrowers_enclosed=True,
+        note="",
         actor=actor,
     ),
     "loan_check_in": lambda actor: loan_check_in(
