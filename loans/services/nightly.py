@@ -450,6 +450,7 @@ def shipments_late_receipt_flag(*, today: dt.date) -> tuple[int, int]:
                     loans=items[shipment.pk],
                     today=today,
                     number=max(number, 1),
+                    reminder=False,
                 ):
                     notices += 1
 
@@ -521,6 +522,7 @@ def shipments_receipt_remind(*, today: dt.date) -> int:
                     loans=loans[shipment.pk],
                     today=today,
                     number=numbers[shipment.pk],
+                    reminder=True,
                 ):
                     sent += 1
 
@@ -532,7 +534,12 @@ def _delivery_date(shipment: Shipment) -> dt.date:
 
 
 def _late_receipt_notice_queue(
-    *, shipment: Shipment, loans: Sequence[LoanRequest], today: dt.date, number: int
+    *,
+    shipment: Shipment,
+    loans: Sequence[LoanRequest],
+    today: dt.date,
+    number: int,
+    reminder: bool,
 ) -> bool:
     library = shipment.library
     received_on = loans[0].received_on if loans else _delivery_date(shipment)
@@ -547,7 +554,7 @@ def _late_receipt_notice_queue(
             "delivered_on": received_on,
             "due_on": due_date_for(received_on=received_on) if received_on else None,
             "estimated": shipment.delivered_on is None,
-            "reminder": number > 1,
+            "reminder": reminder,
             "today": today,
             "lang": library.language,
         },

@@ -551,6 +551,7 @@ def test_a_missed_night_sends_one_reminder_not_two(run) -> None:
     _silent_parcel(delivered_on=dt.date(2026, 4, 10))
     run(dt.date(2026, 5, 6))  # first night ever: day 26 after delivery
     assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject.startswith("Receipt letter not yet received")
     assert Shipment.objects.get().receipt_notices_sent == 3
 
 
