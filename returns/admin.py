@@ -25,8 +25,15 @@ from core.roles import permission_require
 from loans.admin.shipping import ShipmentSiteFilter
 from loans.models import LoanRequest
 from loans.services.shipping import staff_site
+from loans.views.outcomes import outcomes_show
 
-from .forms import CheckInForm, InstructForm, SettleForm, StaffDamageReportForm
+from .forms import (
+    CheckInForm,
+    InstructForm,
+    ParcelCheckInForm,
+    SettleForm,
+    StaffDamageReportForm,
+)
 from .models import CaseStatus, CheckIn, DamageCase, ReturnParcel
 from .selectors import cases_for_site, check_ins_for_site
 from .services import (
@@ -34,6 +41,7 @@ from .services import (
     damage_case_report,
     damage_case_settle,
     loan_check_in,
+    return_parcel_check_in,
 )
 
 FORM_TEMPLATE = "loans/shipping_admin_form.html"
@@ -77,6 +85,64 @@ class ReturnParcelAdmin(_ReadOnlyAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # the library records its parcels in the portal
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        shown = list(super().get_list_display(request))
+        if request.user.has_perm("returns.add_checkin"):
+            shown.append("check_in_link")
+        return shown
+
+    @admin.display(description=gettext_lazy("check-in"))
+    def check_in_link(self, obj: ReturnParcel) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:returns_returnparcel_check_in", args=[obj.pk]),
+            _("check the parcel in"),
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/check-in/",
+                view(self.check_in_view),
+                name="returns_returnparcel_check_in",
+            ),
+            *super().get_urls(),
+        ]
+
+    def check_in_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Every item of the parcel at once, each by its own state; the
+        result says what was done with each item."""
+        permission_require(request.user, "returns.add_checkin")
+        parcel: ReturnParcel = get_object_or_404(self.get_queryset(request), pk=pk)
+        site = staff_site(request.user)  # type: ignore[arg-type]
+        loans = parcel.loans.select_related("material").order_by("pk")
+        form = ParcelCheckInForm(
+            request.POST or None,
+            loans=loans,
+            initial={"checked_in_on": timezone.localdate(), "site": site or parcel.site},
+        )
+        if site is not None:
+            form.fields["site"].disabled = True
+        if request.method == "POST" and form.is_valid():
+            try:
+                outcomes = return_parcel_check_in(
+                    parcel_id=parcel.pk,
+                    site=form.cleaned_data["site"],
+                    checked_in_on=form.cleaned_data["checked_in_on"],
+                    conditions=form.conditions(),
+                    loan_slip_enclosed=form.cleaned_data["loan_slip_enclosed"],
+                    to_borrowers_enclosed=form.cleaned_data["to_borrowers_enclosed"],
+                    note=form.cleaned_data["note"],
+                    actor=request.user,  # type: ignore[arg-type]
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                outcomes_show(request, outcomes)
+                return HttpResponseRedirect(reverse("admin:returns_checkin_changelist"))
+        return self._form_page(request, form, _("Check a return parcel in"), str(parcel))
 
 
 @admin.register(CheckIn)
@@ -149,6 +215,13 @@ class CheckInAdmin(_ReadOnlyAdmin):
                             "It was lent by another site: flagged as a wrong-site return."
                         )
                         level = messages.WARNING
+                    for case in DamageCase.objects.filter(loan=loan).exclude(
+                        status=CaseStatus.SETTLED
+                    ):
+                        text += " " + _("Its findings are in open case #%(case)s (%(kind)s).") % {
+                            "case": case.pk,
+                            "kind": case.get_kind_display(),
+                        }
                     self.message_user(request, text, level)
                     return HttpResponseRedirect(reverse("admin:returns_checkin_changelist"))
         return self._form_page(request, form, _("Check an item in"))

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from core.errors import DomainError
 from core.models import Site
 from core.roles import permission_require
-from loans.forms_shipping import DeliveryForm, DispatchForm, ReceiptLetterForm
+from loans.forms_shipping import DeliveryForm, DispatchForm, ReceiptLetterForm, UndeliveredForm
 from loans.models import LoanRequest, PullQueueItem, Shipment, ShipQueueItem
 from loans.pdf.shipping import LoanSlip, ToBorrowers, shipment_pdf_filename
 from loans.selectors_shipping import pull_queue, ship_queue, shipment_loans
@@ -32,8 +32,10 @@ from loans.services.shipping import (
     receipt_letter_record,
     shipment_dispatch,
     shipment_record_delivery,
+    shipment_undelivered_record,
     staff_site,
 )
+from loans.views.outcomes import outcomes_show
 
 
 def pdf_response(content: bytes, filename: str) -> HttpResponse:
@@ -188,6 +190,7 @@ class ShipmentAdmin(admin.ModelAdmin):
         "receipt_channel",
         "receipt_letter_on",
         "late_letter_flagged_on",
+        "undelivered_on",
         "papers",
     ]
     list_select_related = ["library", "site"]
@@ -234,7 +237,8 @@ class ShipmentAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("papers and actions"))
     def papers(self, obj: Shipment) -> str:
         return format_html(
-            '<a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>',
+            '<a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>'
+            ' · <a href="{}">{}</a>',
             reverse("admin:loans_shipment_pdf", args=[obj.pk, "loan-slip"]),
             _("loan slip"),
             reverse("admin:loans_shipment_pdf", args=[obj.pk, "to-borrowers"]),
@@ -243,6 +247,8 @@ class ShipmentAdmin(admin.ModelAdmin):
             _("receipt letter"),
             reverse("admin:loans_shipment_delivery", args=[obj.pk]),
             _("delivery date"),
+            reverse("admin:loans_shipment_undelivered", args=[obj.pk]),
+            _("came back undelivered"),
         )
 
     @admin.action(
@@ -269,6 +275,11 @@ class ShipmentAdmin(admin.ModelAdmin):
                 name="loans_shipment_receipt_letter",
             ),
             path("<int:pk>/delivery/", view(self.delivery_view), name="loans_shipment_delivery"),
+            path(
+                "<int:pk>/undelivered/",
+                view(self.undelivered_view),
+                name="loans_shipment_undelivered",
+            ),
             *super().get_urls(),
         ]
 
@@ -313,7 +324,7 @@ class ShipmentAdmin(admin.ModelAdmin):
         form = ReceiptLetterForm(request.POST or None, loans=loans)
         if request.method == "POST" and form.is_valid():
             try:
-                receipt_letter_record(
+                outcomes = receipt_letter_record(
                     shipment_id=shipment.pk,
                     channel=form.cleaned_data["channel"],
                     letter_on=form.cleaned_data["letter_on"],
@@ -324,6 +335,7 @@ class ShipmentAdmin(admin.ModelAdmin):
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
+                outcomes_show(request, outcomes)
                 return self._done(request, _("Receipt letter recorded."))
         return self._form_page(request, shipment, form, _("Record a receipt letter"))
 
@@ -343,3 +355,25 @@ class ShipmentAdmin(admin.ModelAdmin):
             else:
                 return self._done(request, _("Delivery date recorded."))
         return self._form_page(request, shipment, form, _("Record the delivery date"))
+
+    def undelivered_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The post brought the parcel back: its own outcome, not a check-in."""
+        permission_require(request.user, "loans.change_shipment")
+        shipment = self._get(request, pk)
+        form = UndeliveredForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                outcomes = shipment_undelivered_record(
+                    shipment_id=shipment.pk,
+                    returned_on=form.cleaned_data["returned_on"],
+                    note=form.cleaned_data["note"],
+                    actor=request.user,  # type: ignore[arg-type]
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                outcomes_show(request, outcomes)
+                return self._done(request, _("Recorded as brought back undelivered."))
+        return self._form_page(
+            request, shipment, form, _("Record a parcel the post brought back undelivered")
+        )
