@@ -337,8 +337,8 @@ CAP_COUNTING_STATUSES = (
 ACTIVE_STATUSES = CAP_COUNTING_STATUSES
 # The library holds the item (the loan period runs).
 HELD_STATUSES = (LoanStatus.RECEIVED, LoanStatus.OVERDUE)
-# Not yet shipped: the library may still cancel.
-CANCELLABLE_STATUSES = (LoanStatus.REQUESTED, LoanStatus.ACCEPTED)
+# Not yet shipped: the library may still cancel (as LOAN_MOVES says).
+CANCELLABLE_STATUSES = tuple(s for s, moves in LOAN_MOVES.items() if LoanAction.CANCEL in moves)
 LOAN_CAP = 10
 
 

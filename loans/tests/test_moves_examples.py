@@ -635,6 +635,9 @@ def test_the_portal_says_which_receipt_date_was_assumed(client, run) -> None:
         # The library can still confirm receipt.
         shipments = client.get(reverse("loans:shipment_list")).content.decode()
         assert reverse("loans:shipment_confirm", args=[loan.shipment_id]) in shipments
+        assert "no receipt letter: receipt taken as 2026-04-10" in shipments
+        dashboard = client.get(reverse("portal:dashboard")).content.decode()
+        assert reverse("loans:shipment_confirm", args=[loan.shipment_id]) in dashboard
 
 
 def test_staff_check_a_whole_parcel_in_from_the_admin(client, clock, tokyo) -> None:
