@@ -67,12 +67,19 @@ def move_allowed(*, loan: LoanRequest, action: LoanAction) -> bool:
     return move_of(status=loan.status, action=action) is not None
 
 
-def moves_open_to(*, status: str, by: ActionBy) -> list[LoanAction]:
-    """What ``by`` can start from ``status``, in the table's order."""
+def moves_open_to(
+    *, status: str, by: ActionBy, loan: LoanRequest | None = None
+) -> list[LoanAction]:
+    """What ``by`` can start from ``status``, in the table's order; with
+    ``loan``, without the moves whose packing condition it does not meet."""
+    packed = loan is not None and loan.packed_at is not None
+    unmet = {LoanAction.PACK: packed, LoanAction.DISPATCH: loan is not None and not packed}
     return [
         action
-        for action in LOAN_MOVES[LoanStatus(status)]
-        if ACTION_BY[action] == by and action not in CASE_ACTIONS and action != LoanAction.EXTEND
+        for action, move in LOAN_MOVES[LoanStatus(status)].items()
+        if ACTION_BY[action] == by
+        and action not in CASE_ACTIONS
+        and not (move.when and unmet.get(action, False))
     ]
 
 
@@ -92,7 +99,7 @@ def move_refusal(*, loan: LoanRequest, action: LoanAction) -> str:
     by = ACTION_BY[action]
     if by == ActionBy.NIGHT:
         by = ActionBy.STAFF
-    open_to = moves_open_to(status=status, by=by)
+    open_to = moves_open_to(status=status, by=by, loan=loan)
     if open_to:
         parts.append(
             _("What can be done now: %(actions)s.")

@@ -367,3 +367,30 @@ def test_every_status_meets_every_action(status: LoanStatus, action: LoanAction)
                 or "The next step is for" in message
             )
     assert _snapshot(loan) == before
+
+
+def test_a_refusal_offers_only_what_the_item_is_ready_for() -> None:
+    """An accepted item not yet packed is offered packing, not dispatch, and
+    the other way round; a closed loan offers nothing."""
+    unpacked = loan_in(LoanStatus.ACCEPTED)
+    with pytest.raises(DomainError) as refused:
+        RUNNERS[LoanAction.CHECK_IN](unpacked, StaffFactory())
+    assert "What can be done now: decide not to lend, pull and pack the item." in (
+        refused.value.message
+    )
+    packed = loan_in(LoanStatus.ACCEPTED, when="packed")
+    with pytest.raises(DomainError) as refused:
+        RUNNERS[LoanAction.PACK](packed, StaffFactory())
+    assert "already packed" in refused.value.message
+    with pytest.raises(DomainError) as refused:
+        RUNNERS[LoanAction.CHECK_IN](packed, StaffFactory())
+    assert (
+        "What can be done now: decide not to lend, dispatch the item by registered air mail."
+        in refused.value.message
+    )
+    with pytest.raises(DomainError) as refused:
+        RUNNERS[LoanAction.CHECK_IN](loan_in(LoanStatus.CANCELLED), StaffFactory())
+    assert refused.value.message.endswith("Nothing more can be done with this request.")
+    with pytest.raises(DomainError) as refused:
+        RUNNERS[LoanAction.CONFIRM_RECEIPT](loan_in(LoanStatus.ACCEPTED), StaffFactory())
+    assert refused.value.message.endswith("What can be done now: cancel the request.")
