@@ -14,6 +14,7 @@ from unittest import mock
 from urllib.parse import urlparse
 
 import pytest
+from axes.models import AccessAttempt
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -23,6 +24,7 @@ from django.db import models
 from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.urls import resolve, reverse
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from core.emails import LINK_PLACEHOLDER
 from core.models import AuditEntry, MailStatus, OutgoingMail, User
@@ -246,3 +248,17 @@ def test_a_link_opened_but_not_used_leaves_no_token_behind(
     client.cookies.pop("ndl_password_set")
     assert client.get(form_url).context["validlink"] is False
     assert not user.check_password("anything")
+
+
+def test_a_failed_sign_in_does_not_store_the_backup_code(client, settings) -> None:
+    """django-axes keeps the form data of failed sign-ins; a backup code typed
+    with a wrong password is still valid, so it is masked like the password."""
+    settings.AXES_ENABLED = True
+    settings.NDL_ADMIN_REQUIRE_OTP = True
+    staff = StaffFactory(username="officer")
+    device = StaticDevice.objects.create(user=staff, name="backup", confirmed=True)
+    StaticToken.objects.create(device=device, token="unused77")
+    data = {"username": "officer", "password": "wrong password", "otp_token": "unused77"}
+    client.post(reverse("admin:login"), data, REMOTE_ADDR="192.0.2.7")
+    assert AccessAttempt.objects.filter(username="officer").exists()
+    assert [r for r in rows_containing("unused77") if not r.startswith("otp_static.")] == []

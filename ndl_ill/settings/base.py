@@ -149,6 +149,9 @@ AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
 AXES_VERBOSE = False
+# Failed sign-ins are stored with their form data: mask the one-time code too
+# (a backup code typed with a wrong password would still be valid).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
 # Staff reach the admin only after a second factor (TOTP, or a one-time
 # backup code). Only the test settings turn it off, per test.
 NDL_ADMIN_REQUIRE_OTP = True
