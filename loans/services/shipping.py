@@ -1,8 +1,15 @@
-"""Outbound work: pull and pack, dispatch by registered air mail, receipt.
+"""Outbound work: pull and pack, dispatch by registered air mail, receipt,
+and parcels the post brings back undelivered.
 
 The loan period starts on the date of receipt, which the library confirms in
 the portal or states on the "Receipt Letter of the Loan Material" it faxes or
-emails to the sending site. No service moves a due date once it is set.
+emails to the sending site; when it stays silent, the nightly job takes the
+delivery date (``loans.services.nightly.shipments_late_receipt_flag``). No
+service moves a due date once it is set; only a parcel the post brought back
+withdraws the due date of a receipt that was assumed, never true.
+
+Which item may move how is the table ``LOAN_MOVES``; a parcel is handled item
+by item and the caller gets an ``Outcomes`` saying what was done with each.
 """
 
 from __future__ import annotations
