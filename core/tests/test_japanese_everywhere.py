@@ -270,7 +270,12 @@ def untranslated_labels(chunks: Iterable[str], data: Iterable[str] = ()) -> list
     for chunk in chunks:
         text = " ".join(chunk.split())
         for candidate in (text, text.rstrip(":.")):
-            if candidate and candidate in catalogue and candidate not in data and candidate not in ALLOWED:
+            if (
+                candidate
+                and candidate in catalogue
+                and candidate not in data
+                and candidate not in ALLOWED
+            ):
                 found.append(candidate)
                 break
     return found
@@ -839,3 +844,12 @@ def test_every_pdf_is_japanese() -> None:
             assert any(JAPANESE.search(line) for line in text), cls.__name__
         problems += problems_in(cls.__name__, text, data)
     assert problems == [], "\n".join(problems)
+
+
+def test_a_missing_page_says_so_in_japanese_without_repeating_the_address() -> None:
+    response = _japanese_client().get("/portal/no-such-page/ILL-XX-12345/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "ページが見つかりません" in visible_text(page)
+    assert "ILL-XX-12345" not in page
+    assert problems_in("404", visible_text(page), set()) == []
