@@ -50,6 +50,7 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("loans", "loanrequest"): ("view",),
         ("loans", "pullqueueitem"): ("view", "change"),
         ("loans", "shipqueueitem"): ("view", "change"),
+        ("loans", "pullslipbatch"): ("add", "view"),
         ("loans", "overdueloan"): ("view",),
         ("loans", "shipment"): WORK,
         ("returns", "returnparcel"): ("view", "change"),

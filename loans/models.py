@@ -159,6 +159,7 @@ class LoanAction(models.TextChoices):
     CANCEL = "cancel", _("cancel the request")
     PACK = "pack", _("pull and pack the item")
     DISPATCH = "dispatch", _("dispatch the item by registered air mail")
+    EXTEND = "extend", _("extend the loan")
     RECORD_DELIVERY = "record_delivery", _("record the delivery date")
     RECORD_UNDELIVERED = (
         "record_undelivered",
@@ -193,6 +194,7 @@ ACTION_BY: dict[str, ActionBy] = {
     LoanAction.CANCEL: ActionBy.LIBRARY,
     LoanAction.PACK: ActionBy.STAFF,
     LoanAction.DISPATCH: ActionBy.STAFF,
+    LoanAction.EXTEND: ActionBy.LIBRARY,
     LoanAction.RECORD_DELIVERY: ActionBy.STAFF,
     LoanAction.RECORD_UNDELIVERED: ActionBy.STAFF,
     LoanAction.CONFIRM_RECEIPT: ActionBy.LIBRARY,
@@ -551,3 +553,31 @@ class OverdueLoan(LoanRequest):
         proxy = True
         verbose_name = _("overdue loan")
         verbose_name_plural = _("overdue loans")
+
+class PullSlipBatch(models.Model):
+    """One printed batch of pull slips: the accepted items a site's staff
+    fetch from the stacks in one walk, recorded so the next batch holds only
+    what came after."""
+
+    site = models.ForeignKey(
+        "core.Site", verbose_name=_("holding site"), on_delete=models.PROTECT, related_name="+"
+    )
+    loans = models.ManyToManyField(
+        LoanRequest, verbose_name=_("items"), related_name="pull_slip_batches"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("printed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("printed"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("pull slip batch")
+        verbose_name_plural = _("pull slip batches")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.site}"

@@ -82,6 +82,8 @@ class NdlAdminSite(admin.AdminSite):
     site_url = None
     # Who may open the statistics page (and see its link on the index).
     STATISTICS_PERMISSION = "loans.view_loanrequest"
+    # Who sees the links to the lending desk and the pull slips (lending staff).
+    DESK_PERMISSION = "loans.change_pullqueueitem"
 
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
         # Read per request so tests can switch the second factor on and off.
@@ -135,6 +137,7 @@ class NdlAdminSite(admin.AdminSite):
             **(extra_context or {}),
             "work_queues": work_queues(user=request.user),  # type: ignore[arg-type]
             "can_see_statistics": request.user.has_perm(self.STATISTICS_PERMISSION),
+            "can_use_desk": request.user.has_perm(self.DESK_PERMISSION),
         }
         return super().index(request, extra_context=context)
 

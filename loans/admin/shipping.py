@@ -27,6 +27,7 @@ from loans.models import LoanRequest, PullQueueItem, Shipment, ShipQueueItem
 from loans.pdf.shipping import LoanSlip, ToBorrowers, shipment_pdf_filename
 from loans.selectors_shipping import pull_queue, ship_queue, shipment_loans
 from loans.services.shipping import (
+    loan_extend,
     loan_pack,
     receipt_letter_record,
     shipment_dispatch,
@@ -35,6 +36,7 @@ from loans.services.shipping import (
     staff_site,
 )
 from loans.views.outcomes import outcomes_show
+from returns.pdf import ReturnAddressLabel, return_label_filename
 
 
 def pdf_response(content: bytes, filename: str) -> HttpResponse:
@@ -196,6 +198,7 @@ class ShipmentAdmin(admin.ModelAdmin):
     list_filter = [ShipmentSiteFilter, "receipt_channel", "shipped_on"]
     search_fields = ["tracking_number", "library__user_id", "library__name"]
     date_hierarchy = "shipped_on"
+    actions = ["extend_loans"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Shipment]:
         qs = super().get_queryset(request)
@@ -249,6 +252,16 @@ class ShipmentAdmin(admin.ModelAdmin):
             _("came back undelivered"),
         )
 
+    @admin.action(
+        description=gettext_lazy("Extend the due date of the items"), permissions=["work"]
+    )
+    def extend_loans(self, request: HttpRequest, queryset: QuerySet[Shipment]) -> None:
+        for loan in LoanRequest.objects.filter(shipment__in=queryset)[:1]:
+            try:
+                loan_extend(loan=loan, actor=request.user)  # type: ignore[arg-type]
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view
         return [
@@ -280,6 +293,9 @@ class ShipmentAdmin(admin.ModelAdmin):
     def pdf_view(self, request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         permission_require(request.user, "loans.view_shipment")
         shipment = self._get(request, pk)
+        if kind == "return-label":
+            label = ReturnAddressLabel(site=shipment.site, library=shipment.library)
+            return pdf_response(label.render(), return_label_filename(shipment.site))
         documents = {"loan-slip": LoanSlip, "to-borrowers": ToBorrowers}
         if kind not in documents:
             raise Http404

@@ -177,8 +177,14 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "loans/material/<path:object_id>/":           ("3333333", "3333333"),
     "loans/overdueloan/<path:object_id>/":        ("3333333", "3333333"),
     "loans/pullqueueitem/<path:object_id>/":      ("3333333", "3333333"),
+    "loans/pullslipbatch/<path:object_id>/":      ("3333333", "3333333"),
     "loans/shipment/<path:object_id>/":           ("3333333", "3333333"),
     "loans/shipqueueitem/<path:object_id>/":      ("3333333", "3333333"),
+    # The lending desk: lending staff and supervisors. An empty POST to pack
+    # or check in is refused with a message and a redirect to the desk.
+    "loans_desk":                                 ("FF22222", "FF22222"),
+    "loans_desk_check_in":                        ("FF33333", "FF33333"),
+    "loans_desk_pack":                            ("FF33333", "FF33333"),
     "loans_loanrequest_add":                      ("FFFFFFF", "FFFFFFF"),
     "loans_loanrequest_change":                   ("F222222", "FFFFFFF"),
     "loans_loanrequest_changelist":               ("F222222", "F222222"),
@@ -202,6 +208,15 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "loans_pullqueueitem_changelist":             ("FF22222", "FF22222"),
     "loans_pullqueueitem_delete":                 ("FFFFFFF", "FFFFFFF"),
     "loans_pullqueueitem_history":                ("3333333", "3333333"),
+    "loans_pullslipbatch_add":                    ("FFFFFFF", "FFFFFFF"),
+    "loans_pullslipbatch_change":                 ("FF33333", "FFFFFFF"),
+    "loans_pullslipbatch_changelist":             ("FF22222", "FF22222"),
+    "loans_pullslipbatch_delete":                 ("FFFFFFF", "FFFFFFF"),
+    "loans_pullslipbatch_history":                ("3333333", "3333333"),
+    # Lending staff's empty POST: "nothing new to print", back to the page.
+    # Supervisors choose the site first. No batch exists in the walk's data.
+    "loans_pullslipbatch_new":                    ("FF22222", "FF33322"),
+    "loans_pullslipbatch_pdf":                    ("FFNNNNN", "FFNNNNN"),
     "loans_shipment_add":                         ("FFFFFFF", "FFFFFFF"),
     "loans_shipment_change":                      ("F223322", "FFFFFFF"),
     "loans_shipment_changelist":                  ("F222222", "F222222"),
