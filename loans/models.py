@@ -159,7 +159,6 @@ class LoanAction(models.TextChoices):
     CANCEL = "cancel", _("cancel the request")
     PACK = "pack", _("pull and pack the item")
     DISPATCH = "dispatch", _("dispatch the item by registered air mail")
-    EXTEND = "extend", _("extend the loan")
     RECORD_DELIVERY = "record_delivery", _("record the delivery date")
     RECORD_UNDELIVERED = (
         "record_undelivered",
@@ -194,7 +193,6 @@ ACTION_BY: dict[str, ActionBy] = {
     LoanAction.CANCEL: ActionBy.LIBRARY,
     LoanAction.PACK: ActionBy.STAFF,
     LoanAction.DISPATCH: ActionBy.STAFF,
-    LoanAction.EXTEND: ActionBy.LIBRARY,
     LoanAction.RECORD_DELIVERY: ActionBy.STAFF,
     LoanAction.RECORD_UNDELIVERED: ActionBy.STAFF,
     LoanAction.CONFIRM_RECEIPT: ActionBy.LIBRARY,

@@ -122,6 +122,9 @@ def timeline_labels() -> dict[str, str]:
         "shipped_detail": _("from %(site)s, tracking number %(number)s"),
         "received": _("Received by your library"),
         "due": _("Ship back by"),
+        "no_extension": _(
+            "Loans are not extended; the item may be requested again after its return."
+        ),
         "overdue": _("Overdue"),
         "due_later": _("Ship back within one month of receipt"),
         "return_sent": _("Return sent"),
@@ -184,7 +187,7 @@ def loan_timeline(
                     "",
                     labels["due"],
                     ymd(loan.due_on),
-                    None,
+                    labels["no_extension"],
                     labels["overdue"] if overdue else None,
                 )
             )

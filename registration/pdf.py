@@ -190,6 +190,16 @@ class ApprovalLetter(_LibraryDocument):
             ),
             width=width,
         )
+        y += 2
+        y = self.wrapped(
+            left,
+            y,
+            _(
+                "Your library bears only the return postage: the NDL pays the postage for sending "
+                "the materials to you, and there is no lending fee."
+            ),
+            width=width,
+        )
         # A long name and address push the text down: the closing moves up
         # into the space before it rather than into the footer.
         y = min(y + 10, 261)

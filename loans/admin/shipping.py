@@ -27,7 +27,6 @@ from loans.models import LoanRequest, PullQueueItem, Shipment, ShipQueueItem
 from loans.pdf.shipping import LoanSlip, ToBorrowers, shipment_pdf_filename
 from loans.selectors_shipping import pull_queue, ship_queue, shipment_loans
 from loans.services.shipping import (
-    loan_extend,
     loan_pack,
     receipt_letter_record,
     shipment_dispatch,
@@ -198,7 +197,6 @@ class ShipmentAdmin(admin.ModelAdmin):
     list_filter = [ShipmentSiteFilter, "receipt_channel", "shipped_on"]
     search_fields = ["tracking_number", "library__user_id", "library__name"]
     date_hierarchy = "shipped_on"
-    actions = ["extend_loans"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Shipment]:
         qs = super().get_queryset(request)
@@ -251,16 +249,6 @@ class ShipmentAdmin(admin.ModelAdmin):
             reverse("admin:loans_shipment_undelivered", args=[obj.pk]),
             _("came back undelivered"),
         )
-
-    @admin.action(
-        description=gettext_lazy("Extend the due date of the items"), permissions=["work"]
-    )
-    def extend_loans(self, request: HttpRequest, queryset: QuerySet[Shipment]) -> None:
-        for loan in LoanRequest.objects.filter(shipment__in=queryset)[:1]:
-            try:
-                loan_extend(loan=loan, actor=request.user)  # type: ignore[arg-type]
-            except DomainError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
 
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view

@@ -30,6 +30,10 @@ CONDITIONS_OF_USE = [
         "replacement or full compensation will be made as the NDL instructs."
     ),
 ]
+RETURN_POSTAGE = gettext_lazy(
+    "Your library bears only the return postage: the NDL pays the postage for sending the "
+    "materials to you, and there is no lending fee."
+)
 RETURN_RULES = [
     gettext_lazy(
         "Ship the materials back within one month from the date of receipt. The NDL does not "
@@ -164,6 +168,13 @@ class LoanSlip(_ShipmentDocument):
                 size=10,
                 bold=True,
             )
+            y += 5
+            self.text(
+                m,
+                y,
+                _("Loans are not extended; the item may be requested again after its return."),
+                size=9,
+            )
         else:
             self.text(
                 m,
@@ -239,7 +250,7 @@ class ToBorrowers(_ShipmentDocument):
         y = self.bullets(x, y + 5, CONDITIONS_OF_USE, width=width, size=8.5)
         y += 2
         self.text(x, y, _("Return"), size=10, bold=True)
-        y = self.bullets(x, y + 5, RETURN_RULES, width=width, size=8.5)
+        y = self.bullets(x, y + 5, [*RETURN_RULES, RETURN_POSTAGE], width=width, size=8.5)
         y += 2
         self.text(x, y, _("Return address"), size=10, bold=True)
         y += 5

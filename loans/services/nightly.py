@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from core.emails import mail_queue
@@ -36,6 +36,7 @@ CHUNK = 2000
 RECEIPT_LETTER_DAYS = 3
 
 _LOAN_TYPE = LoanRequest._meta.label_lower
+OVERDUE_NOTICE_ACTION = "loan.overdue_notice"
 _SHIPMENT_TYPE = Shipment._meta.label_lower
 
 
@@ -45,9 +46,14 @@ class OverdueItem:
 
     loan: LoanRequest
     days_overdue: int
+    # What the library reads: 1 for the first notice it gets about this
+    # loan, even when that notice comes late in the schedule.
     notice_number: int
     is_final: bool
     site: Site
+    # The step of the schedule reached (``overdue_notices_sent`` after this
+    # notice): the claim and the email's idempotency key.
+    stage: int
 
 
 @dataclass
@@ -164,6 +170,24 @@ def _notices_owed(*, days_overdue: int, days: Sequence[int]) -> int:
     return sum(1 for d in days if days_overdue >= d)
 
 
+def _overdue_notices_received(*, loan_ids: Sequence[int]) -> dict[int, int]:
+    """How many overdue notices each loan has been named in already.
+
+    ``overdue_notices_sent`` is the step of the schedule, which a late first
+    notice skips ahead; the library's count comes from the audit entries
+    each notice writes (one query for the whole library)."""
+    rows = (
+        AuditEntry.objects.filter(
+            action=OVERDUE_NOTICE_ACTION,
+            object_type=_LOAN_TYPE,
+            object_id__in=[str(pk) for pk in loan_ids],
+        )
+        .values_list("object_id")
+        .annotate(n=Count("pk"))
+    )
+    return {int(object_id): n for object_id, n in rows}
+
+
 def _overdue_candidates(*, today: dt.date, days: Sequence[int]) -> QuerySet[LoanRequest]:
     return LoanRequest.objects.filter(
         _notice_due_q(today=today, days=days),
@@ -210,6 +234,7 @@ def library_overdue_notify(*, library_id: int, today: dt.date, days: Sequence[in
         if not loans:
             return 0
         library = loans[0].library
+        received = _overdue_notices_received(loan_ids=[loan.pk for loan in loans])
         by_count: dict[int, list[int]] = defaultdict(list)
         items: list[OverdueItem] = []
         for loan in loans:
@@ -221,10 +246,11 @@ def library_overdue_notify(*, library_id: int, today: dt.date, days: Sequence[in
                 OverdueItem(
                     loan=loan,
                     days_overdue=days_overdue,
-                    notice_number=owed,
+                    notice_number=received.get(loan.pk, 0) + 1,
                     is_final=owed >= len(days),
                     # Returns go to the site that sent the item.
                     site=loan.shipment.site if loan.shipment else loan.material.site,
+                    stage=owed,
                 )
             )
         for owed, ids in by_count.items():
@@ -234,13 +260,17 @@ def library_overdue_notify(*, library_id: int, today: dt.date, days: Sequence[in
             )
         library_pages_touch(library_ids=[library_id])
         _audit_many(
-            action="loan.overdue_notice",
+            action=OVERDUE_NOTICE_ACTION,
             object_type=_LOAN_TYPE,
             rows=(
                 (
                     item.loan.pk,
                     f"#{item.loan.pk} {item.loan.material.ndl_id}",
-                    {"notice": item.notice_number, "days_overdue": item.days_overdue},
+                    {
+                        "notice": item.notice_number,
+                        "stage": item.stage,
+                        "days_overdue": item.days_overdue,
+                    },
                 )
                 for item in items
             ),
@@ -248,7 +278,7 @@ def library_overdue_notify(*, library_id: int, today: dt.date, days: Sequence[in
         sites = list({item.site.pk: item.site for item in items}.values())
         # One email covers several loan notices; its key names each of them
         # (``overdue-<loan>-<n>``), hashed to fit the column.
-        parts = ",".join(f"overdue-{item.loan.pk}-{item.notice_number}" for item in items)
+        parts = ",".join(f"overdue-{item.loan.pk}-{item.stage}" for item in items)
         digest = hashlib.sha256(parts.encode()).hexdigest()[:32]
         mail_queue(
             to=[library.email],

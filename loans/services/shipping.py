@@ -21,7 +21,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from core.audit import audit_log
 from core.emails import mail_queue
@@ -35,7 +34,6 @@ from loans.models import LoanAction, LoanRequest, LoanStatus, ReceiptChannel, Sh
 from registration.models import Library
 
 from .transitions import (
-    WHERE,
     ItemOutcome,
     Outcomes,
     loan_transition,
@@ -45,11 +43,6 @@ from .transitions import (
     outcome_done,
     outcome_skipped,
     outcomes_require_one,
-)
-
-NO_EXTENSION_MESSAGE = gettext_lazy(
-    "The NDL does not extend the deadline of loans. Please return the materials; "
-    "you can request them again afterwards."
 )
 
 
@@ -523,14 +516,3 @@ def receipt_letter_record(
         shipment.receipt_letter_on = letter_on
         shipment.save(update_fields=["receipt_letter_on"])
         return outcomes
-
-
-# --- No extension -----------------------------------------------------------
-
-
-def loan_extend(*, loan: LoanRequest, actor: User | None) -> None:
-    """Always refused, whatever the status: the NDL page says the deadline is
-    never extended (``LOAN_MOVES`` has no EXTEND move)."""
-    raise DomainError(
-        f"{NO_EXTENSION_MESSAGE} {WHERE[LoanStatus(loan.status)]}", code="no_extension"
-    )

@@ -146,7 +146,10 @@ def test_it_groups_a_librarys_loans_in_one_notice(run):
     (to_mine,) = [m for m in mail.outbox if m.to == [library.email]]
     for loan in mine:
         assert loan.material.title in to_mine.body
-    assert "notice 2" in to_mine.body
+    # The first notice the library gets says "notice 1", even for the loan
+    # already on its second notice day.
+    assert "notice 1" in to_mine.body
+    assert "notice 2" not in to_mine.body
     html, mimetype = to_mine.alternatives[0]
     assert mimetype == "text/html"
     assert mine[0].material.title in html
@@ -365,3 +368,28 @@ def test_the_overdue_list_filters_in_constant_queries(
     assert response.status_code == 200
     listed = response.context["cl"].result_count
     assert listed == {"": 6, "?escalated=yes": 5, "?escalated=no": 1, "?overdue_for=gt30": 1}[query]
+
+
+def test_the_first_notice_a_library_gets_is_numbered_1_even_when_sent_late(run):
+    # The job did not run until day 10: the schedule is at its second step,
+    # but this is the first notice the library reads.
+    loan = HeldLoanFactory(due_on=DUE, library__language=Language.EN)
+    run(_day(10))
+    assert len(mail.outbox) == 1
+    assert "notice 1" in mail.outbox[0].body
+    assert "notice 2" not in mail.outbox[0].body
+    entry = AuditEntry.objects.get(action="loan.overdue_notice", object_id=str(loan.pk))
+    assert (entry.data["notice"], entry.data["stage"]) == (1, 2)
+    # The next notice on the schedule (day 22) is the library's second.
+    run(_day(22))
+    assert len(mail.outbox) == 2
+    assert "notice 2" in mail.outbox[1].body
+    loan.refresh_from_db()
+    assert loan.overdue_notices_sent == 3
+
+
+def test_a_japanese_library_reads_its_first_late_notice_as_number_1(run):
+    HeldLoanFactory(due_on=DUE, library__language=Language.JA)
+    run(_day(25))
+    assert "第1回" in mail.outbox[0].body
+    assert "第3回" not in mail.outbox[0].body

@@ -41,3 +41,24 @@ def test_the_return_label_is_always_in_english():
         text = _text(ReturnAddressLabel(site=loan.shipment.site, library=loan.library).render())
     assert "Loan Service Section, Book Service Division" in text
     assert "100-8924 JAPAN" in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_to_borrowers_says_the_library_bears_only_the_return_postage(language):
+    # The seed's "Fee of loan": the requesting library bears only the return postage.
+    loan = ShippedLoanFactory(library__language=language)
+    text = "".join(_text(ToBorrowers(shipment=loan.shipment, loans=[loan]).render()).split())
+    expected = (
+        "Your library bears only the return postage"
+        if language == "en"
+        else "貴館のご負担は返送の郵送料のみです"
+    )
+    assert "".join(expected.split()) in text
+
+
+@pytest.mark.django_db
+def test_the_loan_slip_says_loans_are_not_extended():
+    loan = ShippedLoanFactory(library__language="en", shipment__received_on=None)
+    text = " ".join(_text(LoanSlip(shipment=loan.shipment, loans=[loan]).render()).split())
+    assert "no extensions" in text or "Loans are not extended" in text

@@ -8,7 +8,6 @@ from core.models import AuditEntry, OutgoingMail, Site
 from core.tests.factories import StaffFactory
 from loans.models import LoanRequest, LoanStatus, ReceiptChannel, Shipment
 from loans.services.shipping import (
-    loan_extend,
     loan_pack,
     receipt_letter_record,
     shipment_confirm_receipt,
@@ -353,21 +352,6 @@ def test_it_refuses_a_bad_receipt_letter(
         )
     loan.refresh_from_db()
     assert loan.status == LoanStatus.SHIPPED
-
-
-# --- no extension -------------------------------------------------------------
-
-
-def test_the_deadline_is_never_extended(tokyo_staff) -> None:
-    from returns.tests.factories import HeldLoanFactory
-
-    loan = HeldLoanFactory()
-    due = loan.due_on
-    for actor in (tokyo_staff, None):
-        with pytest.raises(DomainError, match="does not extend the deadline"):
-            loan_extend(loan=loan, actor=actor)
-    loan.refresh_from_db()
-    assert loan.due_on == due
 
 
 @pytest.mark.django_db

@@ -2,7 +2,6 @@ import datetime as dt
 import io
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -101,16 +100,16 @@ def test_another_librarys_shipment_is_not_found(library_client) -> None:
         reverse("loans:shipment_confirm", args=[other.shipment.pk]), {"received_on": "2026-03-10"}
     )
     assert response.status_code == 404
-    assert library_client.post(reverse("loans:loan_extend", args=[other.pk])).status_code == 404
 
 
-def test_asking_for_an_extension_shows_the_rule(library_client, library) -> None:
+def test_it_offers_no_extension_and_says_the_item_may_be_requested_again(
+    library_client, library
+) -> None:
     loan = HeldLoanFactory(library=library)
-    response = library_client.post(reverse("loans:loan_extend", args=[loan.pk]))
-    assert response.status_code == 302
-    texts = [str(m) for m in get_messages(response.wsgi_request)]
-    assert any("does not extend the deadline" in t for t in texts)
-    loan.refresh_from_db()
+    page = library_client.get(reverse("loans:shipment_list")).content.decode()
+    assert "Request an extension" not in page
+    assert "/extend/" not in page
+    assert "Loans are not extended; the item may be requested again after its return." in page
     assert loan.due_on == dt.date(2026, 4, 10)
 
 
@@ -341,11 +340,8 @@ def test_the_delivery_date_form_refuses_a_date_before_shipping(admin_client) -> 
     assert shipment.delivered_on == dt.date(2026, 3, 5)
 
 
-def test_the_admin_extension_action_shows_the_rule(admin_client) -> None:
-    loan = HeldLoanFactory()
-    response = admin_client.post(
-        reverse("admin:loans_shipment_changelist"),
-        {"action": "extend_loans", "_selected_action": [loan.shipment.pk]},
-        follow=True,
-    )
-    assert "does not extend the deadline" in response.content.decode()
+def test_the_shipments_list_has_no_extension_action(admin_client) -> None:
+    HeldLoanFactory()
+    page = admin_client.get(reverse("admin:loans_shipment_changelist")).content.decode()
+    assert "extend_loans" not in page
+    assert "Extend the due date" not in page

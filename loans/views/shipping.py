@@ -7,7 +7,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from core.portal import library_required, request_library
@@ -17,7 +16,7 @@ from ..models import HELD_STATUSES, LoanRequest, ReceiptChannel, Shipment
 from ..pdf.shipping import LoanSlip, ToBorrowers, shipment_pdf_filename
 from ..selectors import library_request_get
 from ..selectors_shipping import library_shipment_get, library_shipments, shipment_loans
-from ..services.shipping import loan_extend, shipment_confirm_receipt
+from ..services.shipping import shipment_confirm_receipt
 from .outcomes import outcomes_show
 
 PAPERS = {"loan-slip": LoanSlip, "to-borrowers": ToBorrowers}
@@ -98,14 +97,3 @@ def shipment_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         f'attachment; filename="{shipment_pdf_filename(shipment, kind)}"'
     )
     return response
-
-
-@library_required
-@require_POST
-def loan_extend_request(request: HttpRequest, pk: int) -> HttpResponse:
-    loan = _get_loan_for_library(request, pk)
-    try:
-        loan_extend(loan=loan, actor=request.user)  # type: ignore[arg-type]
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("loans:shipment_list")

@@ -115,3 +115,10 @@ def test_a_japanese_library_gets_each_document_in_japanese_once(
     assert english_title not in text
     assert "ILL-GB-00007" in text
     assert "国立国会図書館 関西館 図書館協力課" in text
+
+
+def test_the_approval_letter_says_the_library_bears_only_the_return_postage(library):
+    # The seed's "Fee of loan".
+    text = text_of(ApprovalLetter(library=library).render())
+    assert "bears only the return postage" in text
+    assert "there is no lending fee" in text

@@ -77,6 +77,17 @@ def _post_return(client, loans, **overrides):
     return client.post(reverse("returns:parcel_create"), data)
 
 
+def test_the_returns_page_says_the_library_bears_only_the_return_postage(
+    library_client, library
+) -> None:
+    # The seed's "Fee of loan" and "The NDL does not extend the deadline of loans".
+    HeldLoanFactory(library=library)
+    page = library_client.get(reverse("returns:parcel_list")).content.decode()
+    assert "Your library bears only the return postage" in page
+    assert "there is no lending fee" in page
+    assert "Loans are not extended; the item may be requested again after its return." in page
+
+
 def test_the_library_records_a_return(library_client, library) -> None:
     loan = HeldLoanFactory(library=library)
     assert library_client.get(reverse("returns:parcel_create")).status_code == 200
