@@ -32,6 +32,7 @@ def desk_staff(transactional_db: None, settings: Any) -> Any:
 
     from core.models import Site, SiteCode, User
     from core.roles import LENDING_STAFF, roles_sync
+    from core.tests.factories import backup_codes_give
 
     settings.NDL_ADMIN_REQUIRE_OTP = True
     roles_sync()
@@ -109,18 +110,18 @@ def test_a_day_at_the_desk(axe_page: Any, live_server: Any, desk_staff: Any, lan
             assert not violations, f"{step}:\n{describe(violations)}"
         shot(page, f"desk-{lang}-{n:02d}-{step}")
 
-    library = LibraryFactory(name="Universitätsbibliothek Heidelberg")
+    library: Any = LibraryFactory(name="Universitätsbibliothek Heidelberg")
     titles = ["国立国会図書館の百年", "Война и мир", "Toshokan no rekishi"]
-    accepted = [
+    accepted: list[Any] = [
         AcceptedLoanFactory(
             library=library,
             material=MaterialFactory(title=title, site=tokyo, call_number=f"UA1-{9 - i}"),
         )
         for i, title in enumerate(titles)
     ]
-    returning = LibraryFactory(name="Biblioteca Nacional de España")
+    returning: Any = LibraryFactory(name="Biblioteca Nacional de España")
     shipment = ShipmentFactory(library=returning, site=tokyo)
-    held = [
+    held: list[Any] = [
         HeldLoanFactory(library=returning, shipment=shipment, material=MaterialFactory(site=tokyo))
         for _ in range(10)
     ]
