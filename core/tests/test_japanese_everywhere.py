@@ -49,20 +49,27 @@ from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_countries import countries
-from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from pypdf import PdfReader
 
+from conversations.services import message_post
 from core import emails
 from core.models import OutgoingMail, Site, User
 from core.pdf import PdfDocument
-from core.tests.factories import StaffFactory
+from core.tests.factories import StaffFactory, backup_codes_give
+from loans.models import PullSlipBatch
 from loans.pdf.letters import RefusalLetter
+from loans.pdf.pullslips import PullSlips
 from loans.rules import REJECT_CODES
 from loans.services.nightly import nightly_run
 from loans.services.requests import loan_request_accept, loan_request_reject
 from loans.services.shipping import shipment_dispatch
-from loans.tests.factories import LoanRequestFactory, MaterialFactory, PackedLoanFactory
+from loans.tests.factories import (
+    AcceptedLoanFactory,
+    LoanRequestFactory,
+    MaterialFactory,
+    PackedLoanFactory,
+)
 from loans.views.shipping import PAPERS
 from ndl_ill.tests import test_access_matrix, test_form_fuzz
 from ndl_ill.tests.test_access_matrix import REGISTRY, _admin_targets, _admin_url, portal_routes
@@ -379,8 +386,7 @@ def japanese_world(request: pytest.FixtureRequest) -> World:
     world.a.refresh_from_db()
     # The second factor's own admin pages need a device of each kind.
     TOTPDevice.objects.create(user=world.staff, name="Authenticator", confirmed=True)
-    backup = StaticDevice.objects.create(user=world.staff, name="Backup codes", confirmed=True)
-    backup.token_set.create(token="abcd1234")
+    backup_codes_give(world.staff, "abcd1234")
     return world
 
 
@@ -701,6 +707,11 @@ def _send_every_email(staff: User) -> None:
         instructed_on=dt.date(2026, 3, 20),
         actor=staff,
     )
+    # a message each way about a request
+    asked = LoanRequestFactory(library=library)
+    message_post(subject=asked, author=staff, body="資料は製本中です。")
+    portal_login = User.objects.create_user(library.user_id, library=library)
+    message_post(subject=asked, author=portal_login, body="了解しました。")
     # the nightly jobs: an overdue loan and a parcel delivered without a receipt letter
     HeldLoanFactory(library=library)
     ShippedLoanFactory(library=library, shipment__delivered_on=dt.date(2026, 4, 1))
@@ -830,7 +841,12 @@ def _every_document() -> dict[type, bytes]:
         documents[paper] = paper(shipment=shipment, loans=[held])
     for _label, document in DOCUMENTS.values():
         documents[document] = document(library=library)
-    return {cls: document.render() for cls, document in documents.items()}
+    accepted = AcceptedLoanFactory(library=library)
+    batch = PullSlipBatch.objects.create(site=accepted.material.site)
+    documents[PullSlips] = PullSlips(batch=batch, loans=[accepted])
+    # Staff papers are drawn in the language of the staff who print them.
+    with translation.override("ja"):
+        return {cls: document.render() for cls, document in documents.items()}
 
 
 def test_every_pdf_is_japanese() -> None:
