@@ -79,6 +79,8 @@ class Scan:
     action: LoanAction | None = None
     #: The site that handles the item or parcel when it is not the staff's own.
     other_site: Site | None = None
+    #: A return parcel with an item still to check in.
+    parcel_open: bool = False
 
     @property
     def found(self) -> bool:
@@ -115,15 +117,14 @@ def desk_scan(*, value: str, site: Site | None) -> Scan:
     """
     scan = Scan(query=value.strip())
     loan_id, ndl_id, tracking = _scan_keys(value)
+    # One indexed lookup: a slip or request number by pk, else an NDL ID
+    # through the material's unique index.
+    match = Q(pk=loan_id) if loan_id is not None else Q(material__ndl_id=ndl_id)
     if loan_id is not None or ndl_id:
-        match = Q(pk=loan_id) if loan_id is not None else Q(pk__in=[])
-        if ndl_id:
-            match |= Q(material__ndl_id=ndl_id)
-        # The slip's own request first, then the item's active request, then its latest.
+        # The item's active request first, then its latest.
         rank = Case(
-            When(pk=loan_id or 0, then=Value(0)),
-            When(status__in=ACTIVE_STATUSES, then=Value(1)),
-            default=Value(2),
+            When(status__in=ACTIVE_STATUSES, then=Value(0)),
+            default=Value(1),
             output_field=IntegerField(),
         )
         scan.loan = (
@@ -150,6 +151,9 @@ def desk_scan(*, value: str, site: Site | None) -> Scan:
             )
             if scan.parcel is not None:
                 scan.parcel_loans = list(scan.parcel.loans.all())
+                scan.parcel_open = any(
+                    _loan_action(loan) == LoanAction.CHECK_IN for loan in scan.parcel_loans
+                )
     if scan.loan is not None:
         scan.action = _loan_action(scan.loan)
         loan = scan.loan

@@ -48,6 +48,8 @@ class ReturnParcel(models.Model):
         ordering = ["-sent_on", "-pk"]
         verbose_name = _("return parcel")
         verbose_name_plural = _("return parcels")
+        # The lending desk finds a parcel by the tracking number scanned.
+        indexes = [models.Index(fields=["tracking_number"], name="returns_parcel_tracking")]
         constraints = [
             models.CheckConstraint(
                 name="returns_returnparcel_no_surface_mail",

@@ -101,6 +101,7 @@ def test_tracking_numbers_find_the_parcel_out_and_the_parcel_back() -> None:
     loans = ten_item_return(tracking=f"{number[:6]} {number[6:]}")
     back = desk_scan(value=number.lower(), site=_tokyo())
     assert back.parcel is not None
+    assert back.parcel_open
     assert back.parcel_loans == sorted(loans, key=lambda loan: loan.pk)
     shipped = ShippedLoanFactory()
     out = desk_scan(value=shipped.shipment.tracking_number.lower(), site=_tokyo())
@@ -248,6 +249,10 @@ def test_a_ten_item_return_is_checked_in_by_ten_scans(client) -> None:
     # An eleventh scan of a checked-in item offers nothing.
     page = _scan(client, loans[0].material.ndl_id).content.decode()
     assert "Nothing to do at the desk" in page
+    # The parcel's number now shows its items, with nothing left to check in.
+    parcel_page = _scan(client, s10_number(77000001, "GB")).content.decode()
+    assert loans[9].material.ndl_id in parcel_page
+    assert "/check-in/" not in parcel_page.split("desk-result")[1]
 
 
 def test_a_check_in_at_the_wrong_site_is_recorded_as_such(client) -> None:
