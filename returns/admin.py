@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.admin_rows import QuickRowsMixin
 from core.errors import DomainError
 from core.roles import permission_require
 from loans.admin.shipping import ShipmentSiteFilter
@@ -71,7 +72,7 @@ class _ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReturnParcel)
-class ReturnParcelAdmin(_ReadOnlyAdmin):
+class ReturnParcelAdmin(QuickRowsMixin, _ReadOnlyAdmin):
     list_display = ["tracking_number", "library", "site", "method", "carrier", "sent_on"]
     list_select_related = ["library", "site"]
     list_filter = [ShipmentSiteFilter, "method"]

@@ -8,25 +8,35 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from core.admin_rows import (
+    QuickRowsMixin,
+    admin_url_for,
+    kept_filters_url,
+    with_list_filters,
+)
 from core.errors import DomainError
 from core.i18n import current_language
+from core.models import SiteCode
 
 from ..forms import KeyInRequestForm, RejectForm
-from ..models import CANCELLABLE_STATUSES, LoanRequest, LoanStatus
+from ..models import LoanRequest, LoanStatus
 from ..pdf.letters import RefusalLetter
 from ..rules import loanability, rejection_messages
 from ..services.requests import loan_request_accept, loan_request_create, loan_request_reject
 
+_SITE_CODES = dict(SiteCode.choices)
+_decide_url = admin_url_for("admin:loans_loanrequest_decide")
+_letter_url = admin_url_for("admin:loans_loanrequest_letter")
+
 
 @admin.register(LoanRequest)
-class LoanRequestAdmin(admin.ModelAdmin):
+class LoanRequestAdmin(QuickRowsMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "library",
@@ -96,21 +106,21 @@ class LoanRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("holding site"))
     def holding_site(self, obj: LoanRequest) -> str:
-        return obj.material.site.get_code_display()
+        # A dictionary look-up: get_code_display() rebuilt the choices on
+        # every row.
+        return str(_SITE_CODES.get(obj.material.site.code, obj.material.site.code))
 
     @admin.display(description=gettext_lazy("decision"))
     def decide(self, obj: LoanRequest) -> str:
-        if obj.status in CANCELLABLE_STATUSES:
+        # Only a request still waiting for its decision offers "Decide"; an
+        # accepted one goes on through the pull and ship queues.
+        if obj.status == LoanStatus.REQUESTED:
             return format_html(
-                '<a href="{}">{}</a>',
-                reverse("admin:loans_loanrequest_decide", args=[obj.pk]),
-                _("Decide"),
+                '<a href="{}">{}</a>', with_list_filters(_decide_url(obj.pk)), _("Decide")
             )
         if obj.status == LoanStatus.REJECTED:
             return format_html(
-                '<a href="{}">{}</a>',
-                reverse("admin:loans_loanrequest_letter", args=[obj.pk]),
-                _("Refusal letter (PDF)"),
+                '<a href="{}">{}</a>', _letter_url(obj.pk), _("Refusal letter (PDF)")
             )
         return ""
 
@@ -182,7 +192,7 @@ class LoanRequestAdmin(admin.ModelAdmin):
                     % {"n": len(created)},
                     messages.SUCCESS,
                 )
-                return redirect("admin:loans_loanrequest_changelist")
+                return self.list_back(request)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -202,7 +212,7 @@ class LoanRequestAdmin(admin.ModelAdmin):
                     self.message_user(
                         request, _("Request #%(id)s accepted.") % {"id": pk}, messages.SUCCESS
                     )
-                    return redirect("admin:loans_loanrequest_changelist")
+                    return self.list_back(request)
                 if form.is_valid():
                     loan_request_reject(
                         loan=loan,
@@ -219,7 +229,7 @@ class LoanRequestAdmin(admin.ModelAdmin):
                         return HttpResponseRedirect(
                             reverse("admin:loans_loanrequest_letter", args=[pk])
                         )
-                    return redirect("admin:loans_loanrequest_changelist")
+                    return self.list_back(request)
             except DomainError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
         if form.is_bound is False:
@@ -229,6 +239,10 @@ class LoanRequestAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Decide request #%(id)s") % {"id": pk},
+            # The breadcrumb leads back to the list as it was filtered.
+            "list_url": kept_filters_url(
+                self, request, reverse("admin:loans_loanrequest_changelist")
+            ),
             "loan": loan,
             "reasons": [r.message(current_language()) for r in loanability(loan.material)],
             "form": form,

@@ -1,0 +1,157 @@
+"""The back-office work lists: their cost does not grow with their rows, a
+request that is no longer waiting offers no "Decide", and every page opened
+from a filtered list leads back to that list as it was filtered."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from core.tests.factories import StaffFactory
+from loans.models import LoanStatus
+from loans.tests.factories import (
+    AcceptedLoanFactory,
+    LoanRequestFactory,
+    PackedLoanFactory,
+)
+from registration.tests.factories import LibraryFactory
+from returns.models import ReturnParcel
+from returns.tests.factories import HeldLoanFactory, ShippedLoanFactory
+
+pytestmark = pytest.mark.django_db
+
+DECIDE = reverse("admin:loans_loanrequest_changelist") + "?status__exact=requested"
+LISTS = {
+    "requests to decide": DECIDE,
+    "pull queue": reverse("admin:loans_pullqueueitem_changelist"),
+    "ship queue": reverse("admin:loans_shipqueueitem_changelist"),
+    "overdue loans": reverse("admin:loans_overdueloan_changelist"),
+    "shipments": reverse("admin:loans_shipment_changelist"),
+    "return parcels": reverse("admin:returns_returnparcel_changelist"),
+}
+
+
+@pytest.fixture(autouse=True)
+def _clock(time_machine) -> None:
+    # Loans received on 2026-03-10 are due on 2026-04-10: overdue by now.
+    time_machine.move_to("2026-05-01 10:00 +0900", tick=False)
+
+
+@pytest.fixture
+def staff(client):
+    client.force_login(StaffFactory())
+    return client
+
+
+def _one_of_each() -> None:
+    """One row on every work list, for a library of its own (the cap is ten)."""
+    library = LibraryFactory()
+    LoanRequestFactory(library=library)
+    PackedLoanFactory(library=library, packed_at=None)
+    PackedLoanFactory(library=library)
+    ShippedLoanFactory(library=library)
+    held = HeldLoanFactory(library=library, status=LoanStatus.RETURN_SHIPPED)
+    parcel = ReturnParcel.objects.create(
+        library=library,
+        site=held.shipment.site,
+        method="air_carrier",
+        carrier="DHL",
+        tracking_number=f"1Z{held.pk}",
+        sent_on=dt.date(2026, 4, 20),
+    )
+    parcel.loans.add(held)
+    HeldLoanFactory(library=library, status=LoanStatus.OVERDUE)
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("name", sorted(LISTS))
+def test_it_costs_the_same_queries_with_one_row_or_many(staff, name: str) -> None:
+    url = LISTS[name]
+    _one_of_each()
+    staff.get(url)  # sessions, permissions and the like, once
+    few = _queries(staff, url)
+    for _ in range(6):
+        _one_of_each()
+    many = _queries(staff, url)
+    assert many == few, f"{name}: {few} queries with one row, {many} with seven"
+
+
+def test_only_a_request_waiting_for_its_decision_offers_decide(staff) -> None:
+    waiting = LoanRequestFactory()
+    accepted = AcceptedLoanFactory()
+    page = staff.get(reverse("admin:loans_loanrequest_changelist")).content.decode()
+    assert reverse("admin:loans_loanrequest_decide", args=[waiting.pk]) in page
+    assert reverse("admin:loans_loanrequest_decide", args=[accepted.pk]) not in page
+
+
+def _list_query(location: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(location).query)
+
+
+def test_the_rows_of_a_filtered_list_carry_its_filters(staff) -> None:
+    loan = LoanRequestFactory()
+    page = staff.get(DECIDE).content.decode()
+    kept = "_changelist_filters=status__exact%3Drequested"
+    assert f"{reverse('admin:loans_loanrequest_decide', args=[loan.pk])}?{kept}" in page
+    assert f"{reverse('admin:loans_loanrequest_change', args=[loan.pk])}?{kept}" in page
+    # The checkbox the list's actions read is still there.
+    assert f'name="_selected_action" value="{loan.pk}" class="action-select"' in page
+
+
+def test_after_a_decision_staff_go_back_to_the_list_as_they_filtered_it(staff) -> None:
+    loan = LoanRequestFactory()
+    other = LoanRequestFactory()
+    decide = reverse("admin:loans_loanrequest_decide", args=[loan.pk])
+    query = "_changelist_filters=status__exact%3Drequested%26library__prefers_post__exact%3D0"
+    page = staff.get(f"{decide}?{query}").content.decode()
+    assert "status__exact=requested&amp;library__prefers_post__exact=0" in page  # breadcrumb
+    response = staff.post(f"{decide}?{query}", {"accept": "1"})
+    assert response.status_code == 302
+    location = response["Location"]
+    assert urlsplit(location).path == reverse("admin:loans_loanrequest_changelist")
+    assert _list_query(location) == {
+        "status__exact": ["requested"],
+        "library__prefers_post__exact": ["0"],
+    }
+    loan.refresh_from_db()
+    assert loan.status == LoanStatus.ACCEPTED
+    # Rejecting goes back the same way.
+    response = staff.post(
+        f"{reverse('admin:loans_loanrequest_decide', args=[other.pk])}?{query}",
+        {"reject": "1", "codes": ["other"], "note": "Held back for binding."},
+    )
+    assert response.status_code == 302
+    assert _list_query(response["Location"])["status__exact"] == ["requested"]
+
+
+def test_a_shipment_page_opened_from_a_filtered_list_goes_back_to_it(staff) -> None:
+    shipment = ShippedLoanFactory().shipment
+    number = shipment.tracking_number
+    page = staff.get(reverse("admin:loans_shipment_changelist"), {"q": number}).content.decode()
+    delivery = reverse("admin:loans_shipment_delivery", args=[shipment.pk])
+    kept = f"_changelist_filters=q%3D{number}"
+    assert f"{delivery}?{kept}" in page
+    response = staff.post(f"{delivery}?{kept}", {"delivered_on": "2026-03-05"})
+    assert response.status_code == 302
+    assert _list_query(response["Location"]) == {"q": [number]}
+
+
+def test_an_action_keeps_the_lists_filters(staff) -> None:
+    loans = [PackedLoanFactory(packed_at=None) for _ in range(2)]
+    url = reverse("admin:loans_pullqueueitem_changelist") + f"?q={loans[0].material.ndl_id}"
+    response = staff.post(
+        url, {"action": "mark_packed", "_selected_action": [loans[0].pk], "index": "0"}
+    )
+    assert response.status_code == 302
+    assert _list_query(response["Location"]) == {"q": [loans[0].material.ndl_id]}
