@@ -177,3 +177,24 @@ def test_a_tampered_choice_gives_a_message_not_an_error(client) -> None:
     )
     assert response.status_code == 200
     assert not PullSlipBatch.objects.exists()
+
+
+def test_a_supervisor_chooses_the_site_of_the_batch(client) -> None:
+    from ndl_ill.tests.test_staff_matrix import make_staff
+
+    client.force_login(make_staff("supervisor"))
+    tokyo_item = accepted("UA1-2")
+    kansai_item = accepted("UA1-3", site=SiteCode.KANSAI)
+    url = reverse("admin:loans_pullslipbatch_new")
+    assert tokyo_item.material.ndl_id not in client.get(url).content.decode()  # no site yet
+    kansai = _site(SiteCode.KANSAI)
+    page = client.get(url, {"site": kansai.pk}).content.decode()
+    assert kansai_item.material.ndl_id in page
+    assert tokyo_item.material.ndl_id not in page
+    client.post(url, {"site": kansai.pk})
+    batch = PullSlipBatch.objects.get()
+    assert batch.site == kansai
+    assert list(batch.loans.all()) == [kansai_item]
+    # A forged site id is no site: nothing is printed.
+    assert client.post(url, {"site": "x"}).status_code == 200
+    assert PullSlipBatch.objects.count() == 1
