@@ -65,6 +65,9 @@ WAITING: dict[str, Any] = {
 }
 
 
+DEMO_REGISTERED_DAYS_AGO = 30
+
+
 class Command(BaseCommand):
     help = "Load the demo data and print the URLs and logins."
 
@@ -164,10 +167,12 @@ class Command(BaseCommand):
         for loan in loans[:2]:
             loan_pack(loan_id=loan.pk, actor=admin)
         # Demo history only: date the requests as if made three weeks ago, so
-        # the shipments below come after them.
+        # the shipments below come after them. Only the three accepted ones
+        # have a decision date: the fourth still waits for it.
         started = timezone.now() - dt.timedelta(days=24)
-        LoanRequest.objects.filter(pk__in=[loan.pk for loan in loans]).update(
-            requested_at=started, decided_at=started + dt.timedelta(days=1)
+        LoanRequest.objects.filter(pk__in=[loan.pk for loan in loans]).update(requested_at=started)
+        LoanRequest.objects.filter(pk__in=[loan.pk for loan in loans[:3]]).update(
+            decided_at=started + dt.timedelta(days=1)
         )
         LoanRequest.objects.filter(pk__in=[loan.pk for loan in loans[:2]]).update(
             packed_at=started + dt.timedelta(days=2)
@@ -218,6 +223,12 @@ class Command(BaseCommand):
                 **DEMO_LIBRARY,
             )
             library = services.library_approve(actor=admin, library=application.library)
+            # Demo history only: approved a month ago (the application came
+            # two months ago), before the requests of three weeks ago.
+            Library.objects.filter(pk=library.pk).update(
+                registered_on=timezone.localdate() - dt.timedelta(days=DEMO_REGISTERED_DAYS_AGO)
+            )
+            library.refresh_from_db()
         with transaction.atomic():
             # Demo only: the real library sets its password through the emailed link.
             portal_user = User.objects.get(library=library)
