@@ -552,6 +552,7 @@ class OverdueLoan(LoanRequest):
         verbose_name = _("overdue loan")
         verbose_name_plural = _("overdue loans")
 
+
 class PullSlipBatch(models.Model):
     """One printed batch of pull slips: the accepted items a site's staff
     fetch from the stacks in one walk, recorded so the next batch holds only
