@@ -21,6 +21,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 # Values no URL argument has, reversed once and then replaced by the row's.
@@ -104,7 +105,7 @@ class QuickRowsMixin:
         return HttpResponseRedirect(kept_filters_url(self, request, url))
 
     # The admin draws this column's header itself (by the name).
-    def action_checkbox(self, obj: Any) -> str:
+    def action_checkbox(self, obj: Any) -> SafeString:
         return format_html(
             '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
             helpers.ACTION_CHECKBOX_NAME,

@@ -187,7 +187,7 @@ def loan_timeline(
                     "",
                     labels["due"],
                     ymd(loan.due_on),
-                    labels["no_extension"],
+                    conditional_escape(labels["no_extension"]),
                     labels["overdue"] if overdue else None,
                 )
             )
