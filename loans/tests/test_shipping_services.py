@@ -98,6 +98,13 @@ def test_it_dispatches_packed_items_and_emails_the_library(
     assert mail.to == [loans[0].library.email]
     assert GOOD in mail.subject
     assert GOOD in mail.body_text
+    # Where the due date is told, so is the rule: no extension, ask again later.
+    assert (
+        "Loans are not extended; the item may be requested again after its return."
+        in mail.body_text
+        or "貸出期間は延長されません。返却後に改めて貸出を申し込むことができます。"
+        in mail.body_text
+    )
     assert AuditEntry.objects.filter(action="loans.shipment.dispatch").count() == 1
 
 

@@ -340,6 +340,17 @@ def test_the_delivery_date_form_refuses_a_date_before_shipping(admin_client) -> 
     assert shipment.delivered_on == dt.date(2026, 3, 5)
 
 
+def test_the_request_page_says_loans_are_not_extended_by_the_due_date(
+    library_client, library
+) -> None:
+    loan = HeldLoanFactory(library=library)
+    page = library_client.get(reverse("loans:request_detail", args=[loan.pk])).content.decode()
+    # Next to "Ship back by" and in the timeline's step.
+    assert (
+        page.count("Loans are not extended; the item may be requested again after its return.") == 2
+    )
+
+
 def test_the_shipments_list_has_no_extension_action(admin_client) -> None:
     HeldLoanFactory()
     page = admin_client.get(reverse("admin:loans_shipment_changelist")).content.decode()
