@@ -43,6 +43,9 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("loans", "overdueloan"): ("view",),
         ("returns", "damagecase"): ("view", "change"),
         ("core", "site"): ("view",),
+        ("conversations", "thread"): ("view",),
+        ("conversations", "message"): ("add", "view"),
+        ("conversations", "staffnote"): ("add", "view"),
     },
     # Each site's lending staff: pull, pack and ship; check returns in.
     LENDING_STAFF: {
@@ -58,10 +61,15 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("returns", "damagecase"): WORK,
         ("registration", "library"): ("view",),
         ("core", "site"): ("view",),
+        # Messages about requests only: registration threads need
+        # registration.view_application (conversations.services).
+        ("conversations", "thread"): ("view",),
+        ("conversations", "message"): ("add", "view"),
+        ("conversations", "staffnote"): ("add", "view"),
     },
 }
 # The supervisor may do everything in the domain apps and read the audit log.
-SUPERVISOR_APPS = ("registration", "loans", "returns")
+SUPERVISOR_APPS = ("registration", "loans", "returns", "conversations")
 SUPERVISOR_EXTRA = {
     ("core", "auditentry"): ("view",),
     ("core", "outgoingmail"): ("view",),

@@ -27,4 +27,5 @@ urlpatterns = [
     path("portal/loans/", include("loans.portal_urls")),
     path("portal/registration/", include("registration.portal_urls")),
     path("portal/returns/", include("returns.portal_urls")),
+    path("portal/messages/", include("conversations.portal_urls")),
 ]

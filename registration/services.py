@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from conversations.services import ndl_message_record
 from core.audit import audit_log
 from core.emails import mail_queue
 from core.errors import DomainError
@@ -403,6 +404,9 @@ def application_request_info(
             recorded_by=actor if actor is not None and actor.pk else None,
         )
         letter.save()
+        # The question is also posted in the library's registration
+        # conversation and emailed, so the answer can come sooner than by post.
+        ndl_message_record(subject=library, actor=actor, body=summary, email=True)
         data = {"letter": letter.pk, "dated": dated.isoformat()}
         if library.status == LibraryStatus.INFO_REQUESTED:
             audit_log(

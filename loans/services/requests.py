@@ -6,10 +6,11 @@ from collections.abc import Sequence
 
 from django.db import IntegrityError, OperationalError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from conversations.services import ndl_message_record
 from core.audit import audit_log
 from core.emails import mail_queue
 from core.errors import DomainError
@@ -288,21 +289,20 @@ def loan_request_reject(
         )
         library = Library.objects.get(pk=locked.library_id)
         material = Material.objects.get(pk=locked.material_id)
+        reasons = rejection_messages(
+            material=material, codes=chosen, note=locked.reject_note, language=library.language
+        )
         mail_queue(
             to=[library.email],
             template="request-rejected",
-            context={
-                "library": library,
-                "loan": locked,
-                "material": material,
-                "reasons": rejection_messages(
-                    material=material,
-                    codes=chosen,
-                    note=locked.reject_note,
-                    language=library.language,
-                ),
-            },
+            context={"library": library, "loan": locked, "material": material, "reasons": reasons},
             dedupe_key=f"loan-request-rejected:{locked.pk}",
             language=library.language,
         )
+        # The explanation is also posted in the request's conversation, where
+        # the library can ask about it; the email above already carries it.
+        with translation.override(library.language):
+            heading = _("Why the NDL cannot lend this item")
+        explanation = "\n".join([heading, *(f"- {reason}" for reason in reasons)])
+        ndl_message_record(subject=locked, actor=actor, body=explanation, email=False)
     return locked

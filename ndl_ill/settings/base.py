@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "registration",
     "loans",
     "returns",
+    "conversations",
 ]
 
 MIDDLEWARE = [
@@ -215,6 +216,8 @@ EMAIL_TIMEOUT = env.float("DJANGO_EMAIL_TIMEOUT", default=10.0)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="NDL ILL Section <ill-sec@ndl.go.jp>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where the portal's absolute links (password set-up, notices) point.
+# Where a library's message to the NDL is emailed (the ILL Section, Kansai-kan).
+NDL_ILL_SECTION_EMAIL = env("NDL_ILL_SECTION_EMAIL", default="ill-sec@ndl.go.jp")
 NDL_PORTAL_BASE_URL = env("NDL_PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- Celery ---------------------------------------------------------------

@@ -27,6 +27,7 @@ from django.urls.converters import IntConverter
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from conversations.models import Message, Side, Thread
 from core.models import User
 from core.tests.factories import StaffFactory
 from loans.tests.factories import LoanRequestFactory, MaterialFactory
@@ -42,7 +43,7 @@ from returns.tests.factories import DamageCaseFactory, HeldLoanFactory, ShippedL
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = ("core", "registration", "loans", "returns")
+OUR_APPS = ("core", "registration", "loans", "returns", "conversations")
 PORTAL_PREFIX = "portal/"
 ADMIN_PREFIX = "/admin/"
 
@@ -158,6 +159,11 @@ def _shipment_pdf(b: Library) -> Target:
     return Target({"pk": loan.shipment_id, "kind": "loan-slip"}, [loan.shipment, loan])
 
 
+def _conversation(b: Library) -> Target:
+    loan = LoanRequestFactory(library=b)
+    return Target({"pk": loan.pk}, [loan], post={"body": "Is this mine?"})
+
+
 def _document(b: Library) -> Target:
     return Target({"user_id": b.user_id, "kind": "certificate"}, [b])
 
@@ -178,6 +184,7 @@ REGISTRY: dict[str, Builder] = {
     "loans:request_cancel": _request_cancel,
     "loans:shipment_confirm": _shipment_confirm,
     "loans:shipment_pdf": _shipment_pdf,
+    "conversations:request": _conversation,
     "registration:document": _document,
     "returns:label": _return_label,
     "returns:case_report": _case_report,
@@ -330,6 +337,8 @@ def admin_objects(db: None) -> None:
     application = ApplicationFactory()
     CorrespondenceFactory(application=application)
     ChangeNoticeFactory(library=case.loan.library)
+    thread = Thread.objects.create(library=case.loan.library, loan_request=case.loan)
+    Message.objects.create(thread=thread, sender=Side.LIBRARY, body="A question.")
     ReturnParcel.objects.create(
         library=case.loan.library,
         site=case.loan.shipment.site,
