@@ -76,8 +76,8 @@ THIRD_PARTY_MESSAGES = (
     gettext_noop("access attempt expirations"),
 )
 
-# django-otp's models whose labels are plain strings.
-_UNTRANSLATED_MODELS = ("otp_totp.TOTPDevice", "otp_static.StaticDevice", "otp_static.StaticToken")
+# django-otp's models (and ours built on its Device) whose labels are plain strings.
+_UNTRANSLATED_MODELS = ("otp_totp.TOTPDevice", "core.BackupCodeDevice")
 
 
 def third_party_labels_translate() -> None:

@@ -3,9 +3,15 @@ log and the email outbox. Every other app depends on these."""
 
 from __future__ import annotations
 
+import secrets
+from base64 import b32encode
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import models, transaction
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 from .i18n import in_japanese
 
@@ -45,7 +51,9 @@ class Site(models.Model):
         return [self.department, *self.address.splitlines()]
 
 
-class User(AbstractUser):
+# django-otp's Device manager is untyped: the stubs cannot name the manager of
+# BackupCodeDevice.user's reverse relation.
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     """A staff member (admin) or a borrowing library's portal login.
 
     A portal login's username is the library's User ID.
@@ -163,3 +171,88 @@ class OutgoingMail(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+def backup_code_normalise(code: str) -> str:
+    """A backup code as typed (any case, spaces or hyphens) in its stored form."""
+    return "".join(code.split()).replace("-", "").lower()
+
+
+def backup_code_digest(*, code: str, salt: str, secret: str | None = None) -> str:
+    """The keyed hash that the database keeps instead of a backup code:
+    HMAC-SHA256 keyed by the project's secret key and the code's own salt
+    (``secret`` picks another key, for the keys in SECRET_KEY_FALLBACKS)."""
+    return salted_hmac(
+        f"core.BackupCode.{salt}", backup_code_normalise(code), secret=secret, algorithm="sha256"
+    ).hexdigest()
+
+
+class BackupCodeDevice(TimestampMixin, ThrottlingMixin, Device):
+    """A staff member's single-use backup codes, their second factor for
+    emergencies (django-otp finds this model among its devices).
+
+    The database keeps only a keyed hash of each code (``BackupCode``): the
+    codes are shown once, to whoever issues them (``core.services.backup_codes_issue``).
+    """
+
+    class Meta:
+        verbose_name = _("backup codes")
+        verbose_name_plural = _("backup codes")
+
+    def get_throttle_factor(self) -> int:
+        return 1
+
+    def verify_token(self, token: object) -> bool:
+        """True, and the code is used up, when ``token`` is one of the codes.
+
+        Every stored hash is compared in constant time, under a lock, so the
+        same code cannot sign in twice even from two requests at once. A
+        wrong code counts towards django-otp's throttling.
+        """
+        verify_allowed, _reason = self.verify_is_allowed()
+        if not verify_allowed or not isinstance(token, str) or not token.strip():
+            return False
+        keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+        with transaction.atomic():
+            match = None
+            for row in BackupCode.objects.select_for_update().filter(device=self).order_by("pk"):
+                for key in keys:
+                    digest = backup_code_digest(code=token, salt=row.salt, secret=key)
+                    if constant_time_compare(digest, row.digest):
+                        match = row
+            if match is None:
+                self.throttle_increment()
+                return False
+            match.delete()
+            self.throttle_reset(commit=False)
+            self.set_last_used_timestamp(commit=False)
+            self.save()
+        return True
+
+
+class BackupCode(models.Model):
+    """What verifies one backup code: a salt and the keyed hash, never the code."""
+
+    device = models.ForeignKey(
+        BackupCodeDevice, verbose_name=_("device"), on_delete=models.CASCADE, related_name="codes"
+    )
+    salt = models.CharField(_("salt"), max_length=32)
+    digest = models.CharField(_("keyed hash"), max_length=64)
+
+    class Meta:
+        verbose_name = _("backup code")
+        verbose_name_plural = _("backup codes")
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+    @staticmethod
+    def random_code() -> str:
+        """A new code: ten letters and digits (50 random bits)."""
+        return b32encode(secrets.token_bytes(10)).decode()[:10].lower()
+
+    @classmethod
+    def for_code(cls, *, device: BackupCodeDevice, code: str) -> BackupCode:
+        """An unsaved row that verifies ``code`` (a fresh salt, the keyed hash)."""
+        salt = secrets.token_hex(16)
+        return cls(device=device, salt=salt, digest=backup_code_digest(code=code, salt=salt))

@@ -29,10 +29,10 @@ pytestmark = [
 def desk_staff(transactional_db: None, settings: Any) -> Any:
     """Tokyo's lending staff, with a backup code as second factor."""
     from django.contrib.auth.models import Group
-    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
     from core.models import Site, SiteCode, User
     from core.roles import LENDING_STAFF, roles_sync
+    from core.tests.factories import backup_codes_give
 
     settings.NDL_ADMIN_REQUIRE_OTP = True
     roles_sync()
@@ -43,9 +43,7 @@ def desk_staff(transactional_db: None, settings: Any) -> Any:
         site=Site.objects.get(code=SiteCode.TOKYO),
     )
     user.groups.add(Group.objects.get(name=LENDING_STAFF))
-    device = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
-    for n in range(4):
-        StaticToken.objects.create(device=device, token=f"desk{n:04d}")
+    backup_codes_give(user, *(f"desk{n:04d}" for n in range(4)))
     return user
 
 

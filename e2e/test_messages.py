@@ -31,10 +31,10 @@ NOTE = "Staff only: check the binding before packing."
 def lending_staff(transactional_db: None, settings: Any) -> Any:
     """Tokyo's lending staff, with a backup code as second factor."""
     from django.contrib.auth.models import Group
-    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
     from core.models import Site, SiteCode, User
     from core.roles import LENDING_STAFF, roles_sync
+    from core.tests.factories import backup_codes_give
 
     settings.NDL_ADMIN_REQUIRE_OTP = True
     roles_sync()
@@ -45,8 +45,7 @@ def lending_staff(transactional_db: None, settings: Any) -> Any:
         site=Site.objects.get(code=SiteCode.TOKYO),
     )
     user.groups.add(Group.objects.get(name=LENDING_STAFF))
-    device = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
-    StaticToken.objects.create(device=device, token="msgs0000")  # noqa: S106  (a test code)
+    backup_codes_give(user, "msgs0000")
     return user
 
 

@@ -18,11 +18,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from django_otp.admin import OTPAdminAuthenticationForm
 from django_otp.models import Device
-from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.admin_lists import checked_list_admin
 from core.fields import is_row_id
+from core.models import BackupCodeDevice
 from core.roles import permission_require
 
 from .csv_export import export_as_csv
@@ -65,7 +65,7 @@ class StaffOTPAuthenticationForm(OTPAdminAuthenticationForm):
         if device is not None:
             return device
         token = (self.cleaned_data.get("otp_token") or "").strip()
-        model = TOTPDevice if token.isdigit() and len(token) == 6 else StaticDevice
+        model = TOTPDevice if token.isdigit() and len(token) == 6 else BackupCodeDevice
         return model.objects.filter(user=user, confirmed=True).first()
 
 

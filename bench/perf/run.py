@@ -102,19 +102,11 @@ def prepare_database(*, reseed: bool) -> tuple[str, dict[str, float] | None]:
 
 
 def staff_backup_codes(count: int) -> list[str]:
-    """Fresh one-time backup codes (django-otp static tokens) for the staff login."""
-    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-
+    """Fresh one-time backup codes for the staff login."""
+    from core.backup_codes import backup_codes_issue
     from core.models import User
 
-    staff = User.objects.get(username="perf-staff")
-    device, _ = StaticDevice.objects.get_or_create(
-        user=staff, name="benchmark backup codes", defaults={"confirmed": True}
-    )
-    device.token_set.all().delete()
-    codes = [StaticToken.random_token() for _ in range(count)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
-    return codes
+    return backup_codes_issue(user=User.objects.get(username="perf-staff"), actor=None, count=count)
 
 
 def collect_static() -> str:

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import factory
 
-from core.models import Site, SiteCode, User
+from core.models import BackupCode, BackupCodeDevice, Site, SiteCode, User
 
 
 def site(code: str = SiteCode.KANSAI) -> Site:
     return Site.objects.get(code=code)
+
+
+def backup_codes_give(user: User, *codes: str) -> BackupCodeDevice:
+    """A confirmed backup-code device of ``user`` that accepts ``codes``, codes
+    a test can type (the product issues random ones: ``backup_codes_issue``)."""
+    device = BackupCodeDevice.objects.create(user=user, name="backup", confirmed=True)
+    BackupCode.objects.bulk_create(BackupCode.for_code(device=device, code=c) for c in codes)
+    return device
 
 
 class StaffFactory(factory.django.DjangoModelFactory):

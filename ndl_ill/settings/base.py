@@ -38,7 +38,6 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
     "core",
     "registration",
     "loans",
@@ -91,6 +90,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # serialise instead of failing with "database is locked" on upgrade.
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services own their transactions
+# A PostgreSQL server that does not answer fails the connection after this
+# many seconds, instead of holding a worker until the operating system gives up.
+NDL_DB_CONNECT_TIMEOUT = env.int("NDL_DB_CONNECT_TIMEOUT", default=5)
+
+
+def with_connect_timeout(database: dict[str, Any]) -> dict[str, Any]:
+    """``database`` (a DATABASES entry) with ``connect_timeout`` set, for PostgreSQL only."""
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        database["OPTIONS"] = {
+            "connect_timeout": NDL_DB_CONNECT_TIMEOUT,
+            **database.get("OPTIONS", {}),
+        }
+    return database
+
+
+with_connect_timeout(DATABASES["default"])
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -156,6 +171,9 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
 # Staff reach the admin only after a second factor (TOTP, or a one-time
 # backup code). Only the test settings turn it off, per test.
 NDL_ADMIN_REQUIRE_OTP = True
+# TOTP keys are shown once, on the page that adds the device; the key and
+# QR-code pages of an existing device refuse.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

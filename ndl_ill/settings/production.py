@@ -1,13 +1,13 @@
 """Production: refuses to start without its secrets."""
 
 from .base import *  # noqa: F403
-from .base import CACHES, DATABASES, env, resilient_cache
+from .base import CACHES, DATABASES, env, resilient_cache, with_connect_timeout
 
 DEBUG = False
 # Each of these raises ImproperlyConfigured when the variable is missing.
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
-DATABASES["default"] = env.db("DATABASE_URL")
+DATABASES["default"] = with_connect_timeout(env.db("DATABASE_URL"))
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")

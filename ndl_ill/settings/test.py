@@ -1,12 +1,12 @@
 """The test suite: SQLite in memory unless DATABASE_URL points at PostgreSQL."""
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, DATABASES, env, resilient_cache
+from .base import BASE_DIR, DATABASES, env, resilient_cache, with_connect_timeout
 
 DEBUG = False
 SECRET_KEY = "test-only-not-a-secret"  # noqa: S105 - tests only  # nosec B105
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
-DATABASES["default"] = env.db("DATABASE_URL", default="sqlite://:memory:")
+DATABASES["default"] = with_connect_timeout(env.db("DATABASE_URL", default="sqlite://:memory:"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -24,13 +24,12 @@ from django.contrib.messages import get_messages
 from django.db import models
 from django.test import RequestFactory
 from django.urls import reverse
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.admin_lists import INVALID_LIST_ADDRESS, URL_LOOKUPS, CheckedChangeList
 from core.models import Site, SiteCode
-from core.tests.factories import StaffFactory
+from core.tests.factories import StaffFactory, backup_codes_give
 from loans.models import LoanStatus
 from loans.tests.factories import LoanRequestFactory, MaterialFactory, PackedLoanFactory
 from registration.tests.factories import ApplicationFactory, ChangeNoticeFactory
@@ -99,8 +98,7 @@ def verified_superuser(client, settings):
     """A superuser who signed in with password and backup code, as staff do."""
     settings.NDL_ADMIN_REQUIRE_OTP = True
     user = StaffFactory(is_superuser=True)
-    device = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
-    StaticToken.objects.create(device=device, token=BACKUP_CODE)
+    backup_codes_give(user, BACKUP_CODE)
     response = client.post(
         "/admin/login/",
         {"username": user.username, "password": PASSWORD, "otp_token": BACKUP_CODE},

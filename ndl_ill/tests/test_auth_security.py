@@ -8,11 +8,10 @@ import time_machine
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django_otp.oath import totp
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.models import User
-from core.tests.factories import StaffFactory
+from core.tests.factories import StaffFactory, backup_codes_give
 from registration.tests.factories import LibraryFactory
 
 GOOD = "correct horse battery staple"
@@ -137,8 +136,7 @@ def test_a_wrong_totp_code_is_refused(client, otp_required):
 @pytest.mark.django_db
 def test_a_backup_code_works_once(client, otp_required):
     staff = StaffFactory()
-    device = StaticDevice.objects.create(user=staff, name="backup", confirmed=True)
-    StaticToken.objects.create(device=device, token="demo1234")
+    backup_codes_give(staff, "demo1234")
     data = {"username": staff.username, "password": GOOD, "otp_token": "demo1234"}
     assert client.post("/admin/login/", data).status_code == 302
     client.logout()

@@ -6,7 +6,12 @@ from django.db import models
 OUR_APPS = {"core", "registration", "loans", "returns"}
 
 # Foreign keys that deliberately do not PROTECT, and why.
-DELIBERATE: dict[str, str] = {}
+DELIBERATE: dict[str, str] = {
+    # A second factor belongs to its account: deleting a staff account (or
+    # its backup codes) deletes what verified its codes, and nothing else.
+    "core.BackupCodeDevice.user": "a staff member's backup codes go with the account",
+    "core.BackupCode.device": "a code's hash goes with its device",
+}
 
 
 def _foreign_keys():

@@ -24,13 +24,12 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.db import transaction
 from django.urls import reverse
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.errors import DomainError
 from core.models import AuditEntry, OutgoingMail, Site, SiteCode, User
 from core.roles import LENDING_STAFF, REGISTRATION_OFFICER, SUPERVISOR
-from core.tests.factories import StaffFactory
+from core.tests.factories import StaffFactory, backup_codes_give
 from loans.models import LoanStatus
 from loans.services.shipping import (
     loan_pack,
@@ -156,6 +155,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "conversations_thread_library":               ("F2FFF22", "F2FFF22"),
     "conversations_thread_request":               ("F222222", "F222222"),
     "core/auditentry/<path:object_id>/":          ("3333333", "3333333"),
+    "core/backupcodedevice/<path:object_id>/":    ("3333333", "3333333"),
     "core/outgoingmail/<path:object_id>/":        ("3333333", "3333333"),
     "core/site/<path:object_id>/":                ("3333333", "3333333"),
     "core/user/<path:object_id>/":                ("3333333", "3333333"),
@@ -164,6 +164,12 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "core_auditentry_changelist":                 ("FFFFF22", "FFFFF22"),
     "core_auditentry_delete":                     ("FFFFFFF", "FFFFFFF"),
     "core_auditentry_history":                    ("3333333", "3333333"),
+    # Backup codes: superusers only; new codes come from a list action, never an add form.
+    "core_backupcodedevice_add":                  ("FFFFFFF", "FFFFFFF"),
+    "core_backupcodedevice_change":               ("FFFFFF2", "FFFFFF2"),
+    "core_backupcodedevice_changelist":           ("FFFFFF2", "FFFFFF2"),
+    "core_backupcodedevice_delete":               ("FFFFFF2", "FFFFFF2"),
+    "core_backupcodedevice_history":              ("FFFFFF2", "FFFFFF2"),
     "core_outgoingmail_add":                      ("FFFFFFF", "FFFFFFF"),
     "core_outgoingmail_change":                   ("FFFFF33", "FFFFFFF"),
     "core_outgoingmail_changelist":               ("FFFFF22", "FFFFF22"),
@@ -240,20 +246,15 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "loans_shipqueueitem_delete":                 ("FFFFFFF", "FFFFFFF"),
     "loans_shipqueueitem_history":                ("3333333", "3333333"),
     "logout":                                     ("MMMMMMM", "3333333"),
-    "otp_static/staticdevice/<path:object_id>/":  ("3333333", "3333333"),
-    "otp_static_staticdevice_add":                ("FFFFFF2", "FFFFFF2"),
-    "otp_static_staticdevice_change":             ("FFFFFF2", "FFFFFF2"),
-    "otp_static_staticdevice_changelist":         ("FFFFFF2", "FFFFFF2"),
-    "otp_static_staticdevice_delete":             ("FFFFFF2", "FFFFFF2"),
-    "otp_static_staticdevice_history":            ("FFFFFF2", "FFFFFF2"),
     "otp_totp/totpdevice/<path:object_id>/":      ("3333333", "3333333"),
     "otp_totp_totpdevice_add":                    ("FFFFFF2", "FFFFFF2"),
     "otp_totp_totpdevice_change":                 ("FFFFFF2", "FFFFFF2"),
     "otp_totp_totpdevice_changelist":             ("FFFFFF2", "FFFFFF2"),
-    "otp_totp_totpdevice_config":                 ("FFFFFF2", "FFFFFF2"),
+    # OTP_ADMIN_HIDE_SENSITIVE_DATA: an existing device's key is never shown again.
+    "otp_totp_totpdevice_config":                 ("FFFFFFF", "FFFFFFF"),
     "otp_totp_totpdevice_delete":                 ("FFFFFF2", "FFFFFF2"),
     "otp_totp_totpdevice_history":                ("FFFFFF2", "FFFFFF2"),
-    "otp_totp_totpdevice_qrcode":                 ("FFFFFF2", "FFFFFF2"),
+    "otp_totp_totpdevice_qrcode":                 ("FFFFFFF", "FFFFFFF"),
     "password_change":                            ("2222222", "2222222"),
     "password_change_done":                       ("2222222", "MMMMMMM"),
     "registration/application/<path:object_id>/": ("3333333", "3333333"),
@@ -400,7 +401,7 @@ def devices(db: None) -> None:
     """A second-factor device of each kind, for the pages that take one's id."""
     staff = StaffFactory(username="device-owner")
     TOTPDevice.objects.create(user=staff, name="phone", confirmed=True)
-    StaticDevice.objects.create(user=staff, name="backup", confirmed=True)
+    backup_codes_give(staff)
 
 
 def test_every_role_gets_exactly_the_answers_of_the_table(
@@ -450,8 +451,7 @@ def otp_required(settings) -> None:
 
 
 def _sign_in_with_backup_code(client: Any, user: User) -> None:
-    device = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
-    StaticToken.objects.create(device=device, token="matrix12")
+    backup_codes_give(user, "matrix12")
     data = {"username": user.username, "password": GOOD, "otp_token": "matrix12"}
     assert client.post(reverse("admin:login"), data).status_code == 302
     assert client.get(reverse("admin:index")).status_code == 200  # past the second factor

@@ -14,8 +14,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
+from core.backup_codes import backup_codes_issue
 from core.models import Site, SiteCode, User
 from core.roles import LENDING_STAFF, SUPERVISOR, roles_sync
 from loans.demo import seed_demo_catalogue
@@ -136,13 +136,7 @@ class Command(BaseCommand):
 
     def _backup_codes(self, user: User, *, count: int) -> list[str]:
         """Fresh single-use backup codes, so a newcomer passes the second factor."""
-        device, _created = StaticDevice.objects.get_or_create(
-            user=user, name="Demo backup codes", defaults={"confirmed": True}
-        )
-        device.token_set.all().delete()
-        tokens = [StaticToken.random_token() for _ in range(count)]
-        StaticToken.objects.bulk_create(StaticToken(device=device, token=t) for t in tokens)
-        return tokens
+        return backup_codes_issue(user=user, actor=None, count=count)
 
     def _demo_loans(self, library: Library, admin: User, sites: dict[str, Site]) -> None:
         """A few loans at different stages, so the portal has something to show."""
