@@ -32,7 +32,9 @@ class PortalAuthenticationForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": _("The User ID or password is not correct. Both are case-sensitive."),
+        "invalid_login": _(
+            "The User ID or password is not correct. The password is case-sensitive."
+        ),
         "not_library": _("This sign-in is for registered libraries. NDL staff use the admin."),
     }
 

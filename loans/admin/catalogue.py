@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import Q
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.i18n import current_language
+from core.identifiers import IdentifierError, fold, isbn_search_key, ndl_id_normalize
 
 from ..forms import MaterialAdminForm
 from ..models import Material
@@ -117,4 +120,16 @@ class MaterialAdmin(admin.ModelAdmin):
         )
 
     def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
-        return super().get_search_results(request, queryset, search_term.strip())
+        """Words as Django's admin searches them, plus the identifiers in any form.
+
+        An ISBN typed as ISBN-10 or ISBN-13, full-width or with any dash, and an
+        NDL ID in any case find their material (``core.identifiers``).
+        """
+        term = fold(search_term).strip()
+        results, may_have_duplicates = super().get_search_results(request, queryset, term)
+        if not term:
+            return results, may_have_duplicates
+        identifiers = Q(isbn=isbn_search_key(term))
+        with contextlib.suppress(IdentifierError):
+            identifiers |= Q(ndl_id=ndl_id_normalize(term))
+        return results | queryset.filter(identifiers), may_have_duplicates

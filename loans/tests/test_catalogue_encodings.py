@@ -376,3 +376,27 @@ def test_the_migration_moves_stored_isbns_to_their_isbn13():
         "9784000000002",
         "",
     ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "9784812215531",
+        "978-4-8122-1553-1",
+        "4-8122-1553-6",
+        "4812215536",
+        "９７８‐４‐８１２２‐１５５３‐１",
+        " 4 8122 1553 6 ",
+        "０２４６８１３５９",
+    ],
+)
+def test_the_admin_search_finds_a_material_by_its_identifiers_in_any_form(rf, query):
+    from django.contrib import admin
+
+    from loans.admin.catalogue import MaterialAdmin
+
+    material = MaterialFactory(ndl_id="024681359", isbn="9784812215531", title="Kept")
+    MaterialFactory(ndl_id="024681360", isbn="9784000000000", title="Other")
+    model_admin = MaterialAdmin(Material, admin.site)
+    results, _ = model_admin.get_search_results(rf.get("/"), Material.objects.all(), query)
+    assert list(results) == [material]
