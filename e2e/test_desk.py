@@ -47,6 +47,18 @@ def desk_staff(transactional_db: None, settings: Any) -> Any:
     return user
 
 
+def _goto(page: Any, url: str) -> None:
+    """Open ``url``; once more if a download the last click began interrupted it."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        page.goto(url)
+    except PlaywrightError as exc:
+        if "interrupted by another navigation" not in str(exc):
+            raise
+        page.goto(url)
+
+
 def _admin_login(page: Any, base: str, lang: str, token: str) -> None:
     if lang == "ja":
         page.context.add_cookies([{"name": "django_language", "value": "ja", "url": base}])
@@ -143,14 +155,14 @@ def test_a_day_at_the_desk(axe_page: Any, live_server: Any, desk_staff: Any, lan
     page.goto(base + reverse("admin:loans_pullslipbatch_new"))
     assert page.locator("input[name=loan_ids]").count() == 3
     snap("pull-slips-new")
-    page.locator("#content-main form[method=post] [type=submit]").click(no_wait_after=True)
-    for _ in range(50):
-        if PullSlipBatch.objects.exists():
-            break
-        page.wait_for_timeout(100)
+    # Recording the batch opens its PDF in the browser's viewer: wait until it
+    # has loaded, so the next navigation is not cut short by it.
+    with page.expect_navigation(url="**/pullslipbatch/*/pdf/", wait_until="load") as opened:
+        page.locator("#content-main form[method=post] [type=submit]").click(no_wait_after=True)
+    assert opened.value is not None and opened.value.status == 200
     batch = PullSlipBatch.objects.get()
     assert batch.loans.count() == 3
-    page.goto(base + reverse("admin:loans_pullslipbatch_changelist"))
+    _goto(page, base + reverse("admin:loans_pullslipbatch_changelist"))
     snap("pull-slip-batches")
 
     # 2. Scan a slip: pack; scan again: ship through the dispatch form.
