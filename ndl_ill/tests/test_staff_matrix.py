@@ -30,7 +30,7 @@ from core.errors import DomainError
 from core.models import AuditEntry, OutgoingMail, Site, SiteCode, User
 from core.roles import LENDING_STAFF, REGISTRATION_OFFICER, SUPERVISOR
 from core.tests.factories import StaffFactory, backup_codes_give
-from loans.models import LoanStatus
+from loans.models import LoanRequest, LoanStatus
 from loans.services.shipping import (
     loan_pack,
     receipt_letter_record,
@@ -316,7 +316,20 @@ def route_key(route: Route) -> str:
 URL_KWARGS = {"registration_library_document": {"kind": "certificate"}}
 
 
+# Pages addressed by another model's primary key: the first row of that model,
+# as the generic walk takes for ``pk`` (ids are not 1 on every database).
+PK_KWARGS: dict[str, tuple[str, type[Any]]] = {
+    "conversations_thread_request": ("loan_pk", LoanRequest),
+    "conversations_thread_library": ("library_pk", Library),
+}
+
+
 def _matrix_url(route: Route) -> str:
+    if route.name in PK_KWARGS:
+        param, model = PK_KWARGS[route.name]
+        row = model._default_manager.order_by("pk").first()
+        assert row is not None, route.name
+        return reverse(f"admin:{route.name}", kwargs={param: row.pk})
     if route.name in URL_KWARGS:
         first = Library.objects.exclude(user_id=None).order_by("pk").first()
         assert first is not None
