@@ -18,7 +18,6 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,11 +26,10 @@ from django.utils.translation import gettext_lazy
 from core.audit import audit_log
 from core.emails import mail_queue
 from core.errors import DomainError
-from core.identifiers import s10_normalize, validate_s10
 from core.models import Site, User
 from loans.models import LOAN_MOVES, LoanAction, LoanRequest, LoanStatus
 from loans.services.scope import staff_loans_require
-from loans.services.shipping import staff_site
+from loans.services.shipping import staff_site, tracking_number_clean
 from loans.services.transitions import (
     Outcomes,
     loan_transition,
@@ -109,11 +107,7 @@ def return_parcel_record(
         raise DomainError(_("Name the international air carrier."), code="carrier")
     if method == ReturnMethod.REGISTERED_AIR_MAIL:
         carrier = ""
-        tracking_number = s10_normalize(tracking_number)
-        try:
-            validate_s10(tracking_number)
-        except ValidationError as exc:
-            raise DomainError(exc.messages[0], code="tracking_number") from exc
+        tracking_number = tracking_number_clean(tracking_number)
     tracking_number = tracking_number.strip()
     if not tracking_number:
         raise DomainError(_("Enter the tracking number of the parcel."), code="tracking_number")

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_log
 from core.emails import mail_queue
 from core.errors import DomainError
-from core.identifiers import s10_normalize, validate_s10
+from core.identifiers import s10_clean
 from core.models import User
 from core.roles import staff_site as staff_site  # re-exported for the admin
 from core.roles import staff_site_require
@@ -77,13 +77,14 @@ def loan_pack(*, loan_id: int, actor: User) -> LoanRequest:
 
 
 def tracking_number_clean(value: str) -> str:
-    """Normalize and validate an S10 number; raise DomainError with the reason."""
-    number = s10_normalize(value)
+    """A typed UPU S10 number, normalised and checked (``core.identifiers.s10_clean``).
+
+    Raises DomainError with the reason, for the services' callers.
+    """
     try:
-        validate_s10(number)
+        return s10_clean(value)
     except ValidationError as exc:
         raise DomainError(exc.messages[0], code="tracking_number") from exc
-    return number
 
 
 def shipment_dispatch(

@@ -44,7 +44,7 @@ class LoanRequestFactory(factory.django.DjangoModelFactory):
 
 
 def s10_number(serial: int, country: str = "JP") -> str:
-    from loans.tracking import s10_check_digit
+    from core.identifiers import s10_check_digit
 
     digits = f"{serial:08d}"
     return f"RR{digits}{s10_check_digit(digits)}{country}"

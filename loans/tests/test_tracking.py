@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from loans.tracking import s10_check_digit, s10_is_valid, s10_normalize, validate_s10
+from core.identifiers import s10_check_digit, s10_is_valid, s10_normalize, validate_s10
 
 
 @pytest.mark.parametrize(

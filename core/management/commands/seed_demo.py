@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.backup_codes import backup_codes_issue
+from core.identifiers import s10_check_digit
 from core.models import Site, SiteCode, User
 from core.roles import LENDING_STAFF, SUPERVISOR, roles_sync
 from loans.demo import seed_demo_catalogue
@@ -23,7 +24,6 @@ from loans.models import LoanRequest, Material, RequestChannel
 from loans.rules import loanability
 from loans.services.requests import loan_request_accept, loan_request_create
 from loans.services.shipping import loan_pack, shipment_confirm_receipt, shipment_dispatch
-from loans.tracking import s10_check_digit
 from registration import services
 from registration.models import Library, LibraryStatus
 
