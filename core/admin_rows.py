@@ -76,16 +76,11 @@ class QuickRowsChangeList(ChangeList):
         return f"{url}?{self.row_filters}" if self.row_filters else url
 
 
-class QuickRowsMixin:
-    """For a ModelAdmin: the action checkbox and the change links without
-    per-row template or resolver work (the HTML is Django's own), and a list
-    that fits a 1280-pixel screen (``ndl_admin_lists.css``)."""
-
-    class Media:
-        css = {"all": ["ndl_admin_lists.css"]}
-
-    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
-        return QuickRowsChangeList
+class KeptFiltersMixin:
+    """For a ModelAdmin whose list links to pages of its own (decide, check
+    in, instruct…): those links carry the list's filters
+    (``with_list_filters``), and the page, once its work is done, goes back to
+    the list as the staff member filtered it (``list_back``)."""
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
         # Drawn here, while the list's filters are known to ``with_list_filters``.
@@ -100,9 +95,19 @@ class QuickRowsMixin:
 
     def list_back(self, request: HttpRequest) -> HttpResponseRedirect:
         """Back to this list, filtered as the staff member left it."""
-        opts = self.opts  # type: ignore[attr-defined]
-        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
-        return HttpResponseRedirect(kept_filters_url(self, request, url))
+        return list_back(self, request)
+
+
+class QuickRowsMixin(KeptFiltersMixin):
+    """For a ModelAdmin: the action checkbox and the change links without
+    per-row template or resolver work (the HTML is Django's own), and a list
+    that fits a 1280-pixel screen (``ndl_admin_lists.css``)."""
+
+    class Media:
+        css = {"all": ["ndl_admin_lists.css"]}
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return QuickRowsChangeList
 
     # The admin draws this column's header itself (by the name).
     def action_checkbox(self, obj: Any) -> SafeString:
@@ -136,3 +141,12 @@ def kept_filters_url(model_admin: Any, request: HttpRequest, url: str) -> str:
         {"preserved_filters": model_admin.get_preserved_filters(request), "opts": model_admin.opts},
         url,
     )
+
+
+def list_back(model_admin: Any, request: HttpRequest) -> HttpResponseRedirect:
+    """A redirect to ``model_admin``'s list, filtered as the staff member left
+    it: the page ``request`` is on was opened from the list with its filters
+    in ``_changelist_filters`` (Django's own parameter), and hands them back."""
+    opts = model_admin.opts
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    return HttpResponseRedirect(kept_filters_url(model_admin, request, url))

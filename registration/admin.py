@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_rows import KeptFiltersMixin, kept_filters_url, list_back
 from core.errors import DomainError
 
 from . import services
@@ -161,8 +162,20 @@ def _action_page(
     run: Callable[[forms.Form], Any],
     done: str,
     intro: str = "",
+    back_to_object: bool = False,
 ) -> HttpResponse:
-    """A form page that calls one service; a DomainError is shown on the form."""
+    """A form page that calls one service; a DomainError is shown on the form.
+
+    Once done, staff go back to the list as they had filtered it (the filters
+    ride along in ``_changelist_filters`` from the list to the object's page
+    to this one), or with ``back_to_object`` to the object's page, which
+    still leads back to that list."""
+    opts = model_admin.model._meta
+    object_url = kept_filters_url(
+        model_admin,
+        request,
+        reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             run(form)
@@ -170,14 +183,19 @@ def _action_page(
             form.add_error(None, exc.message)
         else:
             model_admin.message_user(request, done, messages.SUCCESS)
-            opts = obj._meta
-            return HttpResponseRedirect(
-                reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
-            )
+            if back_to_object:
+                return HttpResponseRedirect(object_url)
+            return list_back(model_admin, request)
     context = {
         **model_admin.admin_site.each_context(request),
-        "opts": model_admin.model._meta,
+        "opts": opts,
         "original": obj,
+        "object_url": object_url,
+        "list_url": kept_filters_url(
+            model_admin,
+            request,
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
+        ),
         "title": title,
         "intro": intro,
         "form": form,
@@ -187,7 +205,7 @@ def _action_page(
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(KeptFiltersMixin, admin.ModelAdmin):
     list_display = (
         "library_name",
         "country",
@@ -338,9 +356,8 @@ class ApplicationAdmin(admin.ModelAdmin):
                 self.message_user(
                     request, gettext("The application was recorded."), messages.SUCCESS
                 )
-                return HttpResponseRedirect(
-                    reverse("admin:registration_application_change", args=[created[0].pk])
-                )
+                change = reverse("admin:registration_application_change", args=[created[0].pk])
+                return HttpResponseRedirect(kept_filters_url(self, request, change))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -350,6 +367,9 @@ class ApplicationAdmin(admin.ModelAdmin):
                 "Applications by fax or email attachment are not accepted."
             ),
             "form": form,
+            "list_url": kept_filters_url(
+                self, request, reverse("admin:registration_application_changelist")
+            ),
             "multipart": True,
             "media": self.media + form.media,
         }
@@ -416,6 +436,7 @@ class ApplicationAdmin(admin.ModelAdmin):
                 scans=[Scan(f.cleaned_data["kind"], f.cleaned_data["file"])],
             ),
             done=gettext("The scan was attached."),
+            back_to_object=True,
         )
 
     def approve_view(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -458,7 +479,9 @@ class ApplicationAdmin(admin.ModelAdmin):
             status = obj.library.status
 
             def url(name: str) -> str:
-                return reverse(f"admin:registration_application_{name}", args=[obj.pk])
+                # The page leads back to the list as it was filtered.
+                page = reverse(f"admin:registration_application_{name}", args=[obj.pk])
+                return kept_filters_url(self, request, page)
 
             if status in OPEN_APPLICATION_STATUSES:
                 buttons.append((url("request_info"), gettext("Ask for information")))
@@ -491,7 +514,7 @@ class ApplicationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Library)
-class LibraryAdmin(admin.ModelAdmin):
+class LibraryAdmin(KeptFiltersMixin, admin.ModelAdmin):
     list_display = ("name", "user_id", "country", "status", "registered_on", "email")
     list_filter = ("status", "country")
     list_select_related = ()
@@ -728,5 +751,12 @@ class LibraryAdmin(admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):  # type: ignore[no-untyped-def]
         # The buttons open pages that need the change permission.
         allowed = obj is not None and self.has_change_permission(request, obj)
-        context["status_buttons"] = self.get_status_buttons(obj) if allowed else []
+        context["status_buttons"] = (
+            [
+                (kept_filters_url(self, request, url), label)
+                for url, label in self.get_status_buttons(obj)
+            ]
+            if allowed
+            else []
+        )
         return super().render_change_form(request, context, add, change, form_url, obj)

@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.admin_rows import QuickRowsMixin
+from core.admin_rows import KeptFiltersMixin, QuickRowsMixin, with_list_filters
 from core.errors import DomainError
 from core.roles import permission_require
 from loans.admin.shipping import ShipmentSiteFilter
@@ -97,7 +97,7 @@ class ReturnParcelAdmin(QuickRowsMixin, _ReadOnlyAdmin):
     def check_in_link(self, obj: ReturnParcel) -> str:
         return format_html(
             '<a href="{}">{}</a>',
-            reverse("admin:returns_returnparcel_check_in", args=[obj.pk]),
+            with_list_filters(reverse("admin:returns_returnparcel_check_in", args=[obj.pk])),
             _("check the parcel in"),
         )
 
@@ -142,12 +142,13 @@ class ReturnParcelAdmin(QuickRowsMixin, _ReadOnlyAdmin):
                 form.add_error(None, exc.message)
             else:
                 outcomes_show(request, outcomes)
-                return HttpResponseRedirect(reverse("admin:returns_checkin_changelist"))
+                # Back to the parcels as filtered: the next parcel is in view.
+                return self.list_back(request)
         return self._form_page(request, form, _("Check a return parcel in"), str(parcel))
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(_ReadOnlyAdmin):
+class CheckInAdmin(KeptFiltersMixin, _ReadOnlyAdmin):
     list_display = [
         "loan",
         "library",
@@ -224,12 +225,12 @@ class CheckInAdmin(_ReadOnlyAdmin):
                             "kind": case.get_kind_display(),
                         }
                     self.message_user(request, text, level)
-                    return HttpResponseRedirect(reverse("admin:returns_checkin_changelist"))
+                    return self.list_back(request)
         return self._form_page(request, form, _("Check an item in"))
 
 
 @admin.register(DamageCase)
-class DamageCaseAdmin(_ReadOnlyAdmin):
+class DamageCaseAdmin(KeptFiltersMixin, _ReadOnlyAdmin):
     list_display = [
         "pk",
         "kind",
@@ -264,9 +265,11 @@ class DamageCaseAdmin(_ReadOnlyAdmin):
     def case_actions(self, obj: DamageCase) -> str:
         if obj.status == CaseStatus.SETTLED:
             return ""
-        links = [(reverse("admin:returns_damagecase_instruct", args=[obj.pk]), _("instruct"))]
+        instruct = reverse("admin:returns_damagecase_instruct", args=[obj.pk])
+        links = [(with_list_filters(instruct), _("instruct"))]
         if obj.status == CaseStatus.INSTRUCTED:
-            links.append((reverse("admin:returns_damagecase_settle", args=[obj.pk]), _("settle")))
+            settle = reverse("admin:returns_damagecase_settle", args=[obj.pk])
+            links.append((with_list_filters(settle), _("settle")))
         return format_html(
             " · ".join(['<a href="{}">{}</a>'] * len(links)), *[v for pair in links for v in pair]
         )
@@ -283,7 +286,7 @@ class DamageCaseAdmin(_ReadOnlyAdmin):
 
     def _done(self, request: HttpRequest, text: str) -> HttpResponseRedirect:
         self.message_user(request, text, messages.SUCCESS)
-        return HttpResponseRedirect(reverse("admin:returns_damagecase_changelist"))
+        return self.list_back(request)
 
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: Any = None
