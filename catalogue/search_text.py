@@ -40,6 +40,7 @@ form has. Latin names are words in any order (``Soseki Natsume``).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -47,47 +48,27 @@ from dataclasses import dataclass
 
 # --- normalisation --------------------------------------------------------------
 
-_KATAKANA_FIRST, _KATAKANA_LAST = 0x30A1, 0x30F6  # ァ ... ヶ
-_KANA_OFFSET = 0x60  # katakana minus hiragana, for ァ..ヶ (ヵヶ have hiragana ゕゖ)
-_SMALL_KANA = str.maketrans(
-    "ぁぃぅぇぉっゃゅょゎゕゖ",
-    "あいうえおつやゆよわかけ",
+# Katakana ァ..ヶ (and ヴ) are hiragana 0x60 code points lower; small kana become
+# full-size; the prolonged sound mark and the wave dashes go.
+_KANA_FOLD: dict[int, int | str | None] = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
+_KANA_FOLD.update(
+    {
+        code: big
+        for small, big in zip("ぁぃぅぇぉっゃゅょゎゕゖ", "あいうえおつやゆよわかけ", strict=True)
+        for code in (ord(small), ord(small) + 0x60)  # the hiragana and the katakana
+    }
 )
-_DROPPED = dict.fromkeys(map(ord, "ー〜～\u3099\u309a"))  # prolonged sound, wave dashes
-
-
-def _is_cjk(char: str) -> bool:
-    """A character of Japanese or Chinese text, written without spaces between words."""
-    code = ord(char)
-    return (
-        0x3040 <= code <= 0x30FF  # hiragana, katakana
-        or 0x31F0 <= code <= 0x31FF  # katakana phonetic extensions
-        or 0x3400 <= code <= 0x4DBF  # CJK extension A
-        or 0x4E00 <= code <= 0x9FFF  # CJK unified ideographs
-        or 0xF900 <= code <= 0xFAFF  # CJK compatibility ideographs
-        or 0x20000 <= code <= 0x3FFFF  # CJK extensions B-H (rare kanji of names)
-        or char in "々〆〇ヶ"
-    ) and char not in "・゠゛゜"
-
-
-def _fold_char(char: str) -> str:
-    code = ord(char)
-    if _KATAKANA_FIRST <= code <= _KATAKANA_LAST:
-        return chr(code - _KANA_OFFSET)
-    if char == "ヴ":
-        return "ゔ"
-    return char
-
-
-def _drop_latin_marks(text: str) -> str:
-    """``text`` without the combining marks of non-CJK letters (é → e), kana untouched."""
-    decomposed = unicodedata.normalize("NFD", text)
-    kept: list[str] = []
-    for char in decomposed:
-        if unicodedata.combining(char) and kept and not _is_cjk(kept[-1]):
-            continue
-        kept.append(char)
-    return unicodedata.normalize("NFC", "".join(kept))
+_KANA_FOLD.update(dict.fromkeys(map(ord, "ー〜～"), None))
+# Combining diacritics of Latin, Greek and Cyrillic letters (kana voicing marks,
+# U+3099/U+309A, are not among them: が stays が).
+_LATIN_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+# Characters of text written without spaces between words: kana (not the
+# middle dot ・ nor the voicing marks), kanji, 々〆〇ヶ.
+_CJK_CHARS = (
+    "\u3041-\u3096\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff々〆〇"
+)
+_RUN = re.compile(f"([{_CJK_CHARS}]+)|([^\\W_{_CJK_CHARS}]+)")
 
 
 def normalize(text: str) -> str:
@@ -100,8 +81,8 @@ def normalize(text: str) -> str:
         return ""
     text = unicodedata.normalize("NFKC", text).casefold()
     if not text.isascii():
-        text = _drop_latin_marks(text)
-        text = "".join(map(_fold_char, text)).translate(_SMALL_KANA).translate(_DROPPED)
+        text = _LATIN_MARKS.sub("", unicodedata.normalize("NFD", text))
+        text = text.translate(_KANA_FOLD)
         # NFKC again: casefold and the folds above may leave composable pairs.
         text = unicodedata.normalize("NFKC", text)
     return " ".join(text.split())
@@ -116,21 +97,7 @@ _CJK = "cjk"
 def runs(text: str) -> list[tuple[str, str]]:
     """The runs of already normalised ``text``: ``(kind, run)`` pairs in order,
     ``kind`` being ``"cjk"`` or ``"word"``; separators are dropped."""
-    found: list[tuple[str, str]] = []
-    kind = ""
-    start = 0
-    for index, char in enumerate(text + " "):
-        if _is_cjk(char):
-            this = _CJK
-        elif char.isalnum():
-            this = _WORD
-        else:
-            this = ""
-        if this != kind:
-            if kind:
-                found.append((kind, text[start:index]))
-            kind, start = this, index
-    return found
+    return [(_CJK, cjk) if cjk else (_WORD, word) for cjk, word in _RUN.findall(text)]
 
 
 def _cjk_tokens(run: str) -> list[str]:
@@ -156,6 +123,7 @@ def joined(text: str) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=65536)  # names and publishers repeat across a catalogue
 def name_text(name: str) -> str:
     """One author name as indexed: joined, without the life dates NDL appends
     (``夏目, 漱石, 1867-1916`` → ``夏目漱石``; ``Natsume, Soseki`` → ``natsume soseki``)."""
@@ -226,8 +194,13 @@ def index_text(
     title_parts = [normalize(title), joined(title_transcription)]
     name_parts = [name_text(line) for line in author_names.splitlines()]
     name_parts += [name_text(line) for line in author_transcriptions.splitlines()]
-    name_parts += [joined(responsibility), normalize(publisher)]
+    name_parts += [joined(responsibility), _publisher_text(publisher)]
     return IndexText(title=_padded(title_parts), names=_padded(name_parts))
+
+
+@functools.lru_cache(maxsize=65536)
+def _publisher_text(publisher: str) -> str:
+    return normalize(publisher)
 
 
 # --- what a query asks for ------------------------------------------------------
