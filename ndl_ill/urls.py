@@ -28,4 +28,5 @@ urlpatterns = [
     path("portal/registration/", include("registration.portal_urls")),
     path("portal/returns/", include("returns.portal_urls")),
     path("portal/messages/", include("conversations.portal_urls")),
+    path("iso18626/", include("iso18626.urls")),
 ]

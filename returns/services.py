@@ -40,6 +40,7 @@ from loans.services.transitions import (
     outcome_skipped,
     outcomes_require_one,
 )
+from loans.signals import damage_case_reported
 from registration.models import Library
 
 from .models import (
@@ -480,6 +481,7 @@ def _case_report(
             data={"kind": kind, "by_library": reported_by_library, "loan": loan.pk},
         )
         _case_alert(case=case, loan=loan, key=f"damage-case-reported-{case.pk}")
+        damage_case_reported.send(sender=DamageCase, case=case, loan=loan)
     if kind == CaseKind.LOSS and loan.status != LoanStatus.LOST:
         loan_transition(
             loan=loan,

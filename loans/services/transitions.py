@@ -30,6 +30,7 @@ from loans.models import (
     LoanStatus,
     Move,
 )
+from loans.signals import loan_moved
 from registration.models import Library
 
 # Where the physical item is, for each status: the first half of a refusal.
@@ -224,3 +225,4 @@ def loan_transition(
         obj=loan,
         data={"from": old, "to": str(to), **(data or {})},
     )
+    loan_moved.send(sender=LoanRequest, loan=loan, action=action, old=old, new=str(to))

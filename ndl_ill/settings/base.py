@@ -40,9 +40,11 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "core",
     "registration",
+    "catalogue",
     "loans",
     "returns",
     "conversations",
+    "iso18626",
 ]
 
 MIDDLEWARE = [
@@ -279,6 +281,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 10 * 60},
     },
+    "iso18626-outbox-sweep": {
+        "task": "iso18626.tasks.iso_outbox_sweep_task",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 60},
+    },
+    "iso18626-nightly": {
+        "task": "iso18626.tasks.iso18626_nightly_task",
+        "schedule": crontab(hour=3, minute=0),
+        "options": {"expires": 6 * 60 * 60},
+    },
 }
 
 # --- Domain settings ------------------------------------------------------
@@ -294,6 +306,17 @@ NDL_ESTIMATED_TRANSIT_DAYS = env.int("NDL_ESTIMATED_TRANSIT_DAYS", default=10)
 NDL_RECEIPT_NOTICE_DAYS = env.list("NDL_RECEIPT_NOTICE_DAYS", cast=int, default=[4, 11, 25])
 # Outbox: retry a failed email with exponential back-off, at most this often.
 NDL_OUTBOX_MAX_ATTEMPTS = env.int("NDL_OUTBOX_MAX_ATTEMPTS", default=8)
+# ISO 18626 (iso18626/): the NDL's agency id as "type:value"; peers' endpoints
+# must be https unless loopback http is allowed (local and test settings);
+# outgoing messages are retried with back-off for about two days.
+NDL_ISO18626_AGENCY_ID = env("NDL_ISO18626_AGENCY_ID", default="ISIL:JP-1000001")
+NDL_ISO18626_ALLOW_LOOPBACK_HTTP = env.bool("NDL_ISO18626_ALLOW_LOOPBACK_HTTP", default=False)
+NDL_ISO18626_TIMEOUT = env.float("NDL_ISO18626_TIMEOUT", default=10.0)
+NDL_ISO18626_MAX_ATTEMPTS = env.int("NDL_ISO18626_MAX_ATTEMPTS", default=60)
+# The schemas, to log what an incoming message gets wrong; not needed to run.
+NDL_ISO18626_XSD_DIR = env(
+    "NDL_ISO18626_XSD_DIR", default=str(BASE_DIR.parent / "shared" / "iso18626" / "xsd")
+)
 
 # --- Security -------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -10,3 +10,5 @@ EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+# Tests and a local peer run their ISO 18626 receiver on the loopback.
+NDL_ISO18626_ALLOW_LOOPBACK_HTTP = True

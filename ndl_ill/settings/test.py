@@ -29,3 +29,5 @@ STORAGES = {
 # switch these back on for themselves.
 AXES_ENABLED = False
 NDL_ADMIN_REQUIRE_OTP = False
+# Tests and a local peer run their ISO 18626 receiver on the loopback.
+NDL_ISO18626_ALLOW_LOOPBACK_HTTP = True

@@ -1,0 +1,1241 @@
+"""The NDL as an ISO 18626 supplying agency: peers, incoming messages, the outbox.
+
+This module only translates: every change to a loan goes through the same
+services as the portal and the admin (``loans.services.requests``,
+``loans.services.shipping``, ``returns.services``), so a request that
+arrives by ISO 18626 obeys every rule of one typed in the portal (loan
+rules, the ten-item cap, no extensions). What we say back is a
+``supplyingAgencyMessage`` row in the outbox (``IsoMessage``), written in the
+same transaction as the change and POSTed to the peer after commit, in
+order per request.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import logging
+import re
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
+
+from catalogue.models import Material
+from catalogue.rules import Refusal, loanability, rejection_messages
+from core.audit import audit_log
+from core.errors import DomainError
+from core.identifiers import (
+    IdentifierError,
+    isbn_normalize,
+    isil_normalize,
+    ndl_id_normalize,
+    s10_is_valid,
+    user_id_normalize,
+)
+from core.models import Site, User
+from loans.models import (
+    CANCELLABLE_STATUSES,
+    CAP_COUNTING_STATUSES,
+    ISO18626_STATUS,
+    LoanRequest,
+    LoanStatus,
+    RequestChannel,
+)
+from loans.services.requests import cap_message, loan_request_cancel, loan_request_create
+from loans.services.shipping import shipment_confirm_receipt
+from loans.services.transitions import WHERE
+from registration.models import Library, LibraryStatus
+from returns.models import CaseKind, DamageCase, ReturnMethod
+from returns.services import damage_case_report, return_parcel_record
+
+from . import codes
+from .models import (
+    LOCKOUT_FAILURES,
+    LOCKOUT_MINUTES,
+    UNDELIVERED,
+    DeliveryStatus,
+    Direction,
+    IsoMessage,
+    IsoTransaction,
+    PeerAgency,
+    SchemaVersion,
+    TransactionState,
+    security_code_digest,
+)
+from .xml import (
+    ACTIONS,
+    REQUEST,
+    REQUESTING_MESSAGE,
+    S2017,
+    SERVICE_TYPES,
+    SUPPLYING_MESSAGE,
+    VERSIONS,
+    Delivery,
+    ErrorType,
+    Incoming,
+    ProtocolError,
+    ReturnTo,
+    SupplyingMessage,
+    confirmation,
+    mask_secrets,
+    parse,
+    read_confirmation,
+    supplying_message,
+)
+
+logger = logging.getLogger(__name__)
+
+# Inbound actions whose answer is the message itself: the loan's move they
+# cause must not send a second message (Cancel -> CancelResponse, Lost).
+_answering: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar(
+    "iso18626_answering", default=frozenset()
+)
+
+
+@contextmanager
+def _answering_for(loan_id: int) -> Iterator[None]:
+    token = _answering.set(_answering.get() | {loan_id})
+    try:
+        yield
+    finally:
+        _answering.reset(token)
+
+
+# --- the NDL's own identity ---------------------------------------------------------------
+
+
+def ndl_agency_id() -> tuple[str, str]:
+    """The NDL's agency id (type, value) from ``NDL_ISO18626_AGENCY_ID`` ("ISIL:JP-1000001")."""
+    id_type, _sep, value = settings.NDL_ISO18626_AGENCY_ID.partition(":")
+    return id_type.strip(), value.strip()
+
+
+def _library_user(library: Library) -> User | None:
+    """The library's portal login: the actor of what its ILL system does."""
+    return User.objects.filter(library=library).first()
+
+
+# --- peers --------------------------------------------------------------------------------
+
+
+def endpoint_url_clean(value: str) -> str:
+    """A peer endpoint: ``https://`` with a host; in local and test settings
+    (``NDL_ISO18626_ALLOW_LOOPBACK_HTTP``) also ``http://127.0.0.1``.
+
+    Raises DomainError (code ``endpoint``) otherwise.
+    """
+    url = value.strip()
+    parts = urlsplit(url)
+    loopback = parts.scheme == "http" and parts.hostname == "127.0.0.1"
+    if parts.scheme == "https" and parts.hostname:
+        return url
+    if loopback and settings.NDL_ISO18626_ALLOW_LOOPBACK_HTTP:
+        return url
+    raise DomainError(
+        _("The peer's endpoint must be an https:// address: %(url)s") % {"url": url},
+        code="endpoint",
+    )
+
+
+def peer_setup(
+    *,
+    library: Library,
+    isil: str,
+    endpoint_url: str,
+    schema_version: str = SchemaVersion.V1_2,
+    actor: User | None,
+) -> tuple[PeerAgency, str]:
+    """Let ``library``'s ILL system talk ISO 18626 to the NDL; return the peer
+    and a new security code, to show once (only its keyed hash is kept).
+
+    Run again for the same library, it updates the ISIL, endpoint and version
+    and issues a new code (the old one stops working). Raises DomainError for
+    an unregistered library, an invalid ISIL (ISO 15511) or one another peer
+    holds, a non-https endpoint or an unknown schema version.
+    """
+    if library.user_id is None or library.status != LibraryStatus.ACTIVE:
+        raise DomainError(
+            _("Only a registered, active library can be an ISO 18626 peer."), code="library"
+        )
+    try:
+        isil = isil_normalize(isil)
+    except IdentifierError as exc:
+        raise DomainError(str(exc.messages[0]), code="isil") from exc
+    if not isil:
+        raise DomainError(_("Enter the library's ISIL."), code="isil")
+    url = endpoint_url_clean(endpoint_url)
+    if schema_version not in SchemaVersion.values:
+        raise DomainError(
+            _("Unknown schema version %(version)s.") % {"version": schema_version},
+            code="schema_version",
+        )
+    code = PeerAgency.new_code()
+    with transaction.atomic():
+        Library.objects.select_for_update().get(pk=library.pk)
+        if PeerAgency.objects.filter(isil=isil).exclude(library=library).exists():
+            raise DomainError(
+                _("Another library already has the ISIL %(isil)s.") % {"isil": isil}, code="isil"
+            )
+        peer = PeerAgency.objects.filter(library=library).first() or PeerAgency(library=library)
+        peer.isil = isil
+        peer.endpoint_url = url
+        peer.schema_version = schema_version
+        peer.code_set(code)
+        peer.code_set_at = timezone.now()
+        peer.failed_attempts = 0
+        peer.locked_until = None
+        peer.save()
+        audit_log(
+            actor=actor,
+            action="iso18626.peer.setup",
+            obj=peer,
+            data={"isil": isil, "endpoint": url, "schema_version": schema_version},
+        )
+    return peer, code
+
+
+def peer_code_rotate(*, peer: PeerAgency, actor: User | None) -> str:
+    """Issue ``peer`` a new security code (the old one stops working); return it once."""
+    code = PeerAgency.new_code()
+    with transaction.atomic():
+        locked = PeerAgency.objects.select_for_update().get(pk=peer.pk)
+        locked.code_set(code)
+        locked.code_set_at = timezone.now()
+        locked.failed_attempts = 0
+        locked.locked_until = None
+        locked.save(
+            update_fields=[
+                "code_salt",
+                "code_digest",
+                "code_set_at",
+                "failed_attempts",
+                "locked_until",
+            ]
+        )
+        audit_log(actor=actor, action="iso18626.peer.code_rotate", obj=locked)
+    return code
+
+
+def _auth_error(value: str, incoming: Incoming) -> ProtocolError:
+    return ProtocolError(
+        ErrorType.UNRECOGNISED_VALUE, f"requestingAgencyAuthentication: {value}", incoming
+    )
+
+
+def peer_authenticate(*, incoming: Incoming) -> PeerAgency:
+    """The peer that sent ``incoming``, or ProtocolError (nothing else written).
+
+    The requesting agency's ISIL names the peer, ``accountId`` must be its
+    library's User ID and ``securityCode`` its current code (compared as
+    keyed hashes in constant time). After ``LOCKOUT_FAILURES`` wrong codes in
+    a row the peer is locked for ``LOCKOUT_MINUTES``, right code or not. A
+    suspended or withdrawn library is refused.
+    """
+    h = incoming.header
+    try:
+        isil = isil_normalize(h["requesting_value"])
+    except IdentifierError:
+        isil = ""
+    peer = PeerAgency.objects.select_related("library").filter(isil=isil).first() if isil else None
+    if peer is None:
+        # The same answer as a wrong code: no one learns which agencies exist.
+        raise _auth_error("unknown agency or wrong account or security code", incoming)
+    now = timezone.now()
+    if peer.locked_until is not None and peer.locked_until > now:
+        raise _auth_error("too many failed attempts; try again later", incoming)
+    account_ok = user_id_normalize(h["account_id"]) == peer.library.user_id
+    code_ok = bool(peer.code_digest) and constant_time_compare(
+        security_code_digest(code=h["security_code"], salt=peer.code_salt), peer.code_digest
+    )
+    if not (account_ok and code_ok):
+        _peer_failure(peer=peer, now=now)
+        raise _auth_error("unknown agency or wrong account or security code", incoming)
+    if peer.library.status != LibraryStatus.ACTIVE:
+        raise _auth_error(
+            f"the library's registration is {peer.library.status}; it cannot request", incoming
+        )
+    if peer.failed_attempts or peer.locked_until:
+        PeerAgency.objects.filter(pk=peer.pk).update(failed_attempts=0, locked_until=None)
+    return peer
+
+
+def _peer_failure(*, peer: PeerAgency, now: dt.datetime) -> None:
+    with transaction.atomic():
+        locked = PeerAgency.objects.select_for_update().get(pk=peer.pk)
+        if locked.locked_until is not None and locked.locked_until <= now:
+            locked.failed_attempts = 0  # an expired lockout starts a new count
+            locked.locked_until = None
+        locked.failed_attempts = F("failed_attempts") + 1
+        locked.save(update_fields=["failed_attempts", "locked_until"])
+        locked.refresh_from_db(fields=["failed_attempts"])
+        if locked.failed_attempts >= LOCKOUT_FAILURES:
+            locked.locked_until = now + timedelta(minutes=LOCKOUT_MINUTES)
+            locked.save(update_fields=["locked_until"])
+            audit_log(
+                actor=None,
+                action="iso18626.peer.locked",
+                obj=locked,
+                data={"failed_attempts": locked.failed_attempts},
+            )
+
+
+# --- incoming messages --------------------------------------------------------------------
+
+
+def message_receive(*, body: bytes) -> tuple[bytes, bool]:
+    """Handle one POSTed ISO18626Message; return (confirmation XML, OK?).
+
+    Never raises for bad input: a message we cannot act on gets its
+    confirmation with ``messageStatus`` ERROR and ``errorData`` (ISO 18626
+    ``errorType``), and nothing is written for it but a failed-code count.
+    """
+    # The protocol's words are English; notes carry both languages.
+    with translation.override("en"):
+        return _message_receive(body=body)
+
+
+def _message_receive(*, body: bytes) -> tuple[bytes, bool]:
+    received_at = timezone.now()
+    incoming: Incoming | None = None
+    try:
+        incoming = parse(body)
+        _header_check(incoming)
+        peer = peer_authenticate(incoming=incoming)
+        with transaction.atomic():
+            return _dispatch(peer=peer, incoming=incoming, body=body, received_at=received_at)
+    except ProtocolError as exc:
+        logger.info("iso18626: answered ERROR %s %s", exc.error_type, exc.value)
+        answer = confirmation(
+            incoming=incoming or exc.incoming,
+            ok=False,
+            received_at=received_at,
+            error_type=exc.error_type,
+            error_value=exc.value,
+        )
+        return answer, False
+
+
+def _header_check(incoming: Incoming) -> None:
+    """What makes a message unusable whoever sent it, checked before anything is looked up."""
+    h = incoming.header
+    if incoming.kind not in (REQUEST, REQUESTING_MESSAGE):
+        if incoming.kind == SUPPLYING_MESSAGE:
+            raise ProtocolError(
+                ErrorType.UNSUPPORTED_REASON,
+                "supplyingAgencyMessage: the NDL is the supplying agency and takes none",
+                incoming,
+            )
+        raise ProtocolError(
+            ErrorType.UNRECOGNISED_ELEMENT,
+            f"{incoming.kind}: a confirmation answers a message; send it in the HTTP response",
+            incoming,
+        )
+    if not h["has_requesting"] or not h["requesting_value"]:
+        raise ProtocolError(
+            ErrorType.UNRECOGNISED_VALUE, "requestingAgencyId: cannot be empty", incoming
+        )
+    if not h["request_id"]:
+        raise ProtocolError(
+            ErrorType.UNRECOGNISED_VALUE, "requestingAgencyRequestId: cannot be empty", incoming
+        )
+    if incoming.kind == REQUESTING_MESSAGE:
+        action = incoming.text("action")
+        if not action:
+            raise ProtocolError(ErrorType.UNRECOGNISED_ELEMENT, "action: missing", incoming)
+        if action not in ACTIONS[incoming.schema] or action in ("ShippedForward", "HoldReturn"):
+            raise ProtocolError(
+                ErrorType.UNSUPPORTED_ACTION, f"action: {action} is not supported", incoming
+            )
+    else:
+        service_type = incoming.text("serviceInfo/serviceType")
+        if service_type and service_type not in SERVICE_TYPES:
+            raise ProtocolError(
+                ErrorType.UNRECOGNISED_VALUE, f"serviceType: {service_type}", incoming
+            )
+
+    ours = ndl_agency_id()[1]
+    if h["supplying_value"] and h["supplying_value"].upper() != ours.upper():
+        raise ProtocolError(
+            ErrorType.UNRECOGNISED_VALUE,
+            f"supplyingAgencyId: {h['supplying_value']} is not the NDL ({ours})",
+            incoming,
+        )
+
+
+def _dispatch(
+    *, peer: PeerAgency, incoming: Incoming, body: bytes, received_at: dt.datetime
+) -> tuple[bytes, bool]:
+    if incoming.kind == REQUEST:
+        return _on_request(peer=peer, incoming=incoming, body=body, received_at=received_at)
+    return _on_requesting_message(peer=peer, incoming=incoming, body=body, received_at=received_at)
+
+
+def _log_in(
+    *, tx: IsoTransaction, incoming: Incoming, body: bytes, answer: bytes, ok: bool, summary: str
+) -> IsoMessage:
+    return IsoMessage.objects.create(
+        transaction=tx,
+        direction=Direction.IN,
+        kind=incoming.kind,
+        summary=summary[:200],
+        body=mask_secrets(body),
+        response=answer.decode(),
+        result="OK" if ok else "ERROR",
+        status=DeliveryStatus.ANSWERED,
+        last_error="; ".join(incoming.schema_errors)[:2000],
+    )
+
+
+def _bibliographic(incoming: Incoming) -> dict[str, Any]:
+    b = "bibliographicInfo"
+    return {
+        "supplier_unique_record_id": incoming.text(f"{b}/supplierUniqueRecordId"),
+        "title": incoming.text(f"{b}/title"),
+        "author": incoming.text(f"{b}/author"),
+        "item_ids": [
+            [
+                (node.findtext(f"{{{_ns()}}}bibliographicItemIdentifierCode") or "").strip(),
+                (node.findtext(f"{{{_ns()}}}bibliographicItemIdentifier") or "").strip(),
+            ]
+            for node in incoming.findall(f"{b}/bibliographicItemId")
+        ],
+        "record_ids": [
+            [
+                (node.findtext(f"{{{_ns()}}}bibliographicRecordIdentifierCode") or "").strip(),
+                (node.findtext(f"{{{_ns()}}}bibliographicRecordIdentifier") or "").strip(),
+            ]
+            for node in incoming.findall(f"{b}/bibliographicRecordId")
+        ],
+        "publisher": incoming.text("publicationInfo/publisher"),
+        "publication_date": incoming.text("publicationInfo/publicationDate"),
+    }
+
+
+def _ns() -> str:
+    from .xml import NS
+
+    return NS
+
+
+NDL_ID_CODES = {"NDLBIBID", "NDL", "NDLID", "NDL-BIB-ID", "NDLBIB"}
+
+
+def material_identify(*, bibliographic: dict[str, Any]) -> Material | None:
+    """The one NDL material a request describes, or None (staff identify it).
+
+    Tried in order, each only if it names exactly one material: the
+    ``supplierUniqueRecordId`` or an NDL bibliographic ID record id (the NDL
+    ID), then an ISBN. A JP number alone is left to staff: the catalogue
+    does not hold JP numbers.
+    """
+    ndl_ids: list[str] = []
+    candidates = [bibliographic.get("supplier_unique_record_id", "")]
+    candidates += [v for c, v in bibliographic.get("record_ids", []) if c.upper() in NDL_ID_CODES]
+    for value in candidates:
+        try:
+            ndl_id = ndl_id_normalize(value)
+        except IdentifierError:
+            continue
+        if ndl_id:
+            ndl_ids.append(ndl_id)
+    if ndl_ids:
+        found = list(Material.objects.filter(ndl_id__in=ndl_ids)[:2])
+        if len(found) == 1:
+            return found[0]
+    isbns: list[str] = []
+    for code, value in bibliographic.get("item_ids", []):
+        if code.upper() != "ISBN":
+            continue
+        try:
+            isbn = isbn_normalize(value)
+        except IdentifierError:
+            continue
+        if isbn:
+            isbns.append(isbn)
+    if isbns:
+        found = list(Material.objects.filter(isbn__in=isbns)[:2])
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
+def _on_request(
+    *, peer: PeerAgency, incoming: Incoming, body: bytes, received_at: dt.datetime
+) -> tuple[bytes, bool]:
+    request_id = incoming.header["request_id"]
+    answer = confirmation(incoming=incoming, ok=True, received_at=received_at)
+    existing = IsoTransaction.objects.filter(peer=peer, requesting_request_id=request_id).first()
+    if existing is not None:
+        # The same request sent again (a retry after a lost answer): one request.
+        _log_in(
+            tx=existing, incoming=incoming, body=body, answer=answer, ok=True,
+            summary="request (repeated: the same request id)",
+        )  # fmt: skip
+        return answer, True
+    service_type = incoming.text("serviceInfo/serviceType") or "Loan"
+    try:
+        with transaction.atomic():
+            tx = IsoTransaction.objects.create(
+                peer=peer,
+                requesting_request_id=request_id,
+                state=TransactionState.IDENTIFY,
+                service_type=service_type,
+                bibliographic=_bibliographic(incoming),
+                version=incoming.version,
+            )
+    except IntegrityError:
+        # The same request id at the same moment: the other one made it.
+        return answer, True
+    _log_in(tx=tx, incoming=incoming, body=body, answer=answer, ok=True, summary="request")
+    if service_type != "Loan":
+        tx.state = TransactionState.UNFILLED
+        tx.save(update_fields=["state"])
+        _queue(
+            tx=tx,
+            reason="RequestResponse",
+            status="Unfilled",
+            reason_unfilled=codes.SERVICE_TYPE_UNFILLED,
+            note=_bilingual(
+                "The NDL lends items by ISO 18626; photocopy requests are not taken this way.",
+                "国立国会図書館はISO 18626では貸出のみを受け付けています。"
+                "複写の申込みは受け付けていません。",
+            ),
+            key=f"unfilled:{tx.pk}",
+        )
+        return answer, True
+    material = material_identify(bibliographic=tx.bibliographic)
+    if material is None:
+        _queue(
+            tx=tx,
+            reason="RequestResponse",
+            status="ExpectToSupply",
+            note=_bilingual(
+                "NDL staff will identify the item from your description.",
+                "ご依頼の書誌事項から職員が資料を特定します。",
+            ),
+            key=f"expect:{tx.pk}",
+        )
+        return answer, True
+    _loan_try(tx=tx, material=material, actor=_library_user(peer.library))
+    return answer, True
+
+
+def _bilingual(en: str, ja: str) -> str:
+    return f"{en}\n{ja}"
+
+
+def _loan_try(*, tx: IsoTransaction, material: Material, actor: User | None) -> None:
+    """Request ``material`` for the peer's library through ``loan_request_create``
+    and say what came of it: ExpectToSupply, RetryPossible (cap, on loan) or Unfilled."""
+    library = tx.peer.library
+    try:
+        with transaction.atomic():
+            (loan,) = loan_request_create(
+                library=library,
+                ndl_ids=[material.ndl_id],
+                channel=RequestChannel.PORTAL,
+                actor=actor,
+            )
+    except DomainError as exc:
+        refused = exc.message
+        if exc.code == "cap":
+            count = LoanRequest.objects.filter(
+                library=library, status__in=CAP_COUNTING_STATUSES
+            ).count()
+            tx.state = TransactionState.RETRY
+            tx.save(update_fields=["state"])
+            _queue(
+                tx=tx,
+                reason="RequestResponse",
+                status="RetryPossible",
+                reason_retry=codes.REASON_RETRY["cap"],
+                note=_in_both(lambda: cap_message(count=count, wanted=1)),
+                key=f"retry:{tx.pk}",
+            )
+            return
+        if exc.code in ("unavailable", "duplicate", "conflict"):
+            tx.state = TransactionState.RETRY
+            tx.save(update_fields=["state"])
+            _queue(
+                tx=tx,
+                reason="RequestResponse",
+                status="RetryPossible",
+                reason_retry=codes.REASON_RETRY["unavailable"],
+                note=_bilingual(
+                    f"{material.ndl_id} is requested or on loan now; please ask again later.",
+                    f"{material.ndl_id}は現在、申込み中または貸出中です。"
+                    "後日あらためてお申し込みください。",
+                ),
+                key=f"retry:{tx.pk}",
+            )
+            return
+        refusals = loanability(material)
+        reason_codes = [r.code for r in refusals] or ["other"]
+        tx.state = TransactionState.UNFILLED
+        tx.save(update_fields=["state"])
+        _queue(
+            tx=tx,
+            reason="RequestResponse",
+            status="Unfilled",
+            reason_unfilled=codes.reason_unfilled(reason_codes),
+            note=_refusal_note(refusals) if refusals else refused,
+            key=f"unfilled:{tx.pk}",
+        )
+        return
+    tx.loan = loan
+    tx.state = TransactionState.LINKED
+    tx.save(update_fields=["loan", "state"])
+    _queue(
+        tx=tx,
+        reason="RequestResponse",
+        status="ExpectToSupply",
+        note=_bilingual(
+            f"Accepted for decision as NDL request #{loan.pk} ({material.ndl_id}).",
+            f"国立国会図書館の申込み番号 {loan.pk}（{material.ndl_id}）として受け付けました。",  # noqa: RUF001
+        ),
+        key=f"expect:{tx.pk}",
+    )
+
+
+def _in_both(message: Any) -> str:
+    with translation.override("en"):
+        en = message()
+    with translation.override("ja"):
+        ja = message()
+    return en if en == ja else _bilingual(en, ja)
+
+
+def _refusal_note(refusals: list[Refusal]) -> str:
+    lines = [f"[{r.code}] {r.message('en')} / {r.message('ja')}" for r in refusals]
+    return "NDL reasons / 謝絶理由:\n" + "\n".join(lines)
+
+
+def transaction_identify(*, transaction_id: int, ndl_id: str, actor: User) -> IsoTransaction:
+    """Staff name the NDL material a held ISO 18626 request asks for; the
+    request then goes through ``loan_request_create`` as any other.
+
+    Raises DomainError for a request that is not waiting to be identified or
+    an NDL ID that names no material.
+    """
+    try:
+        ndl_id = ndl_id_normalize(ndl_id)
+    except IdentifierError as exc:
+        raise DomainError(str(exc.messages[0]), code="ndl_id") from exc
+    with transaction.atomic():
+        tx = (
+            IsoTransaction.objects.select_for_update()
+            .select_related("peer__library")
+            .get(pk=transaction_id)
+        )
+        if tx.state != TransactionState.IDENTIFY:
+            raise DomainError(_("This request is not waiting to be identified."), code="state")
+        material = Material.objects.filter(ndl_id=ndl_id).first()
+        if material is None:
+            raise DomainError(
+                _("No NDL material has the NDL ID %(ids)s.") % {"ids": ndl_id}, code="unknown"
+            )
+        audit_log(actor=actor, action="iso18626.request.identify", obj=tx, data={"ndl_id": ndl_id})
+        _loan_try(tx=tx, material=material, actor=actor)
+    return tx
+
+
+def transaction_not_held(*, transaction_id: int, actor: User) -> IsoTransaction:
+    """Staff found no NDL material for a held request: answer Unfilled / NotHeld."""
+    with transaction.atomic():
+        tx = IsoTransaction.objects.select_for_update().get(pk=transaction_id)
+        if tx.state != TransactionState.IDENTIFY:
+            raise DomainError(_("This request is not waiting to be identified."), code="state")
+        tx.state = TransactionState.UNFILLED
+        tx.save(update_fields=["state"])
+        audit_log(actor=actor, action="iso18626.request.not_held", obj=tx)
+        _queue(
+            tx=tx,
+            reason="RequestResponse",
+            status="Unfilled",
+            reason_unfilled=codes.REASON_UNFILLED["not_held"],
+            note=_bilingual(
+                "[not_held] The NDL holds no item matching this description.",
+                "[not_held] ご依頼の資料は国立国会図書館に所蔵がありません。",
+            ),
+            key=f"unfilled:{tx.pk}",
+        )
+    return tx
+
+
+# --- requesting agency messages -----------------------------------------------------------
+
+
+def _status_of(tx: IsoTransaction) -> str:
+    if tx.loan is not None:
+        return ISO18626_STATUS[tx.loan.status]
+    return {
+        TransactionState.IDENTIFY: "ExpectToSupply",
+        TransactionState.UNFILLED: "Unfilled",
+        TransactionState.RETRY: "RetryPossible",
+    }.get(TransactionState(tx.state), "Unfilled")
+
+
+def _on_requesting_message(
+    *, peer: PeerAgency, incoming: Incoming, body: bytes, received_at: dt.datetime
+) -> tuple[bytes, bool]:
+    h = incoming.header
+    tx = (
+        IsoTransaction.objects.select_related("loan", "loan__shipment", "peer__library")
+        .filter(peer=peer, requesting_request_id=h["request_id"])
+        .first()
+    )
+    if tx is None:
+        # Another library's request id looks exactly like an unknown one.
+        raise ProtocolError(
+            ErrorType.UNRECOGNISED_VALUE,
+            f"requestingAgencyRequestId: no request {h['request_id']} from this agency",
+            incoming,
+        )
+    action = incoming.text("action")
+    note = incoming.text("note")
+    actor = _library_user(peer.library)
+    answer = confirmation(incoming=incoming, ok=True, received_at=received_at)
+    try:
+        with transaction.atomic():
+            _log_in(
+                tx=tx, incoming=incoming, body=body, answer=answer, ok=True,
+                summary=f"{action}: {note}" if note else action,
+            )  # fmt: skip
+            HANDLERS[action](tx=tx, note=note, actor=actor)
+    except DomainError as exc:
+        error = confirmation(
+            incoming=incoming,
+            ok=False,
+            received_at=received_at,
+            error_type=ErrorType.UNRECOGNISED_VALUE,
+            error_value=f"action: {action}: {exc.message}",
+        )
+        _log_in(
+            tx=tx, incoming=incoming, body=body, answer=error, ok=False,
+            summary=f"{action} refused: {exc.message}",
+        )  # fmt: skip
+        return error, False
+    return answer, True
+
+
+def _loan_required(tx: IsoTransaction) -> LoanRequest:
+    if tx.loan is None:
+        raise DomainError("no loan was made for this request", code="no_loan")
+    return tx.loan
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _on_received(*, tx: IsoTransaction, note: str, actor: User | None) -> None:
+    loan = _loan_required(tx)
+    if loan.status in (LoanStatus.RECEIVED, LoanStatus.OVERDUE) or loan.shipment_id is None:
+        if loan.shipment_id is None:
+            raise DomainError("the item has not been sent yet", code="not_shipped")
+        return  # the parcel's receipt is already recorded (another item in it)
+    shipment_confirm_receipt(
+        shipment_id=loan.shipment_id,
+        library=tx.peer.library,
+        received_on=_today(),
+        conditions={loan.pk: note[:300]},
+        actor=actor,
+    )
+
+
+_S10 = re.compile(r"\b([A-Z]{2}\s?\d{3}\s?\d{3}\s?\d{3}\s?[A-Z]{2})\b")
+
+
+def _on_shipped_return(*, tx: IsoTransaction, note: str, actor: User | None) -> None:
+    """The return parcel; its tracking number is read from the note when it
+    holds a UPU S10 number (registered air mail), otherwise it is recorded as
+    an air carrier's parcel with the note (or the request id) as its reference."""
+    loan = _loan_required(tx)
+    match = _S10.search(note.upper())
+    number = match.group(1).replace(" ", "") if match else ""
+    if number and s10_is_valid(number):
+        method, carrier = ReturnMethod.REGISTERED_AIR_MAIL, ""
+    else:
+        method, carrier = ReturnMethod.AIR_CARRIER, "Stated by the library's ILL system"
+        number = (note.strip() or f"ISO18626 {tx.requesting_request_id}")[:40]
+    return_parcel_record(
+        library=tx.peer.library,
+        loan_ids=[loan.pk],
+        method=method,
+        carrier=carrier,
+        tracking_number=number,
+        sent_on=_today(),
+        actor=actor,
+    )
+
+
+def _on_cancel(*, tx: IsoTransaction, note: str, actor: User | None) -> None:
+    loan = tx.loan
+    if loan is None:
+        yes = tx.state == TransactionState.IDENTIFY
+        if yes:
+            tx.state = TransactionState.UNFILLED
+            tx.save(update_fields=["state"])
+        _queue(tx=tx, reason="CancelResponse", status="Cancelled" if yes else _status_of(tx),
+               answer="Y" if yes else "N", key=f"cancel:{tx.pk}")  # fmt: skip
+        return
+    if loan.status in CANCELLABLE_STATUSES:
+        with _answering_for(loan.pk):
+            loan_request_cancel(loan=loan, actor=actor)
+        loan.refresh_from_db(fields=["status"])
+        _queue(tx=tx, reason="CancelResponse", status="Cancelled", answer="Y",
+               key=f"cancel:{tx.pk}")  # fmt: skip
+        return
+    _queue(
+        tx=tx,
+        reason="CancelResponse",
+        status=_status_of(tx),
+        answer="N",
+        note=_in_both(lambda: str(WHERE[LoanStatus(loan.status)])),
+        key=None,
+    )
+
+
+def _on_renew(*, tx: IsoTransaction, note: str, actor: User | None) -> None:
+    _queue(
+        tx=tx,
+        reason="RenewResponse",
+        status=_status_of(tx),
+        answer="N",
+        due_date=tx.loan.due_on if tx.loan else None,
+        note=_bilingual(
+            "The NDL never extends a loan: please ship the item back by its due date. "
+            "You may request it again after it is back.",
+            "国立国会図書館は貸出期間を延長しません。返送期限までに返送してください。"
+            "返却後にあらためてお申し込みいただけます。",
+        ),
+        key=None,
+    )
+
+
+def _on_status_request(*, tx: IsoTransaction, note: str, actor: User | None) -> None:
+    _queue(
+        tx=tx,
+        reason="StatusRequestResponse",
+        status=_status_of(tx),
+        due_date=tx.loan.due_on if tx.loan else None,
+        key=None,
+    )
+
+
+def _on_notification(*, tx: IsoTransaction, note: str, actor: User | None) -> None:
+    """Stored in the protocol log; with a loan, also posted in its conversation for staff."""
+    if tx.loan is None or actor is None or not note:
+        return
+    from conversations.services import message_post
+
+    try:
+        with transaction.atomic():
+            message_post(subject=tx.loan, author=actor, body=f"[ISO 18626] {note}")
+    except DomainError:
+        logger.info("iso18626: notification for %s kept in the protocol log only", tx.pk)
+
+
+def _on_lost(*, tx: IsoTransaction, note: str, actor: User | None) -> None:
+    loan = _loan_required(tx)
+    with _answering_for(loan.pk):
+        damage_case_report(
+            loan_id=loan.pk,
+            kind=CaseKind.LOSS,
+            description=note or "Reported lost by the library's ILL system (ISO 18626 Lost).",
+            reported_on=_today(),
+            actor=actor,
+            library=tx.peer.library,
+        )
+
+
+HANDLERS = {
+    "Received": _on_received,
+    "ShippedReturn": _on_shipped_return,
+    "Cancel": _on_cancel,
+    "Renew": _on_renew,
+    "StatusRequest": _on_status_request,
+    "Notification": _on_notification,
+    "Lost": _on_lost,
+}
+
+
+# --- outgoing messages --------------------------------------------------------------------
+
+
+def _family(peer: PeerAgency) -> str:
+    return VERSIONS.get(peer.schema_version, S2017)
+
+
+def _return_to(site: Site) -> ReturnTo:
+    lines = site.return_address_lines
+    return ReturnTo(
+        agency_type=ndl_agency_id()[0],
+        agency_value=ndl_agency_id()[1],
+        name=f"National Diet Library, {site.name}",
+        line1=lines[0] if lines else site.name,
+        line2=", ".join(lines[1:]),
+    )
+
+
+def _queue(
+    *,
+    tx: IsoTransaction,
+    reason: str,
+    status: str,
+    key: str | None,
+    summary: str = "",
+    **fields: Any,
+) -> IsoMessage | None:
+    """Put one supplyingAgencyMessage for ``tx`` in the outbox; POST it after commit.
+
+    ``key`` makes the message unique (None: every call is a new message);
+    returns None when a message with that key was already queued.
+    """
+    message = SupplyingMessage(
+        supplying_agency=ndl_agency_id(),
+        requesting_agency=("ISIL", tx.peer.isil),
+        request_id=tx.requesting_request_id,
+        supplying_request_id=tx.supplying_request_id,
+        reason=reason,
+        status=status,
+        **fields,
+    )
+    body = supplying_message(message, family=_family(tx.peer)).decode()
+    try:
+        with transaction.atomic():
+            row = IsoMessage.objects.create(
+                transaction=tx,
+                direction=Direction.OUT,
+                kind=SUPPLYING_MESSAGE,
+                summary=(summary or f"{reason}: {status}")[:200],
+                body=body,
+                status=DeliveryStatus.QUEUED,
+                dedupe_key=key,
+            )
+    except IntegrityError:
+        return None
+    transaction.on_commit(lambda: _enqueue(row.pk), robust=True)
+    return row
+
+
+def _enqueue(message_id: int) -> None:
+    from .tasks import iso_message_send_task
+
+    iso_message_send_task.delay(message_id)
+
+
+def loan_moved_message(*, loan: LoanRequest, action: str, old: str, new: str) -> None:
+    """What the requester hears when its loan moves (``loans.signals.loan_moved``)."""
+    if loan.pk in _answering.get():
+        return
+    tx = IsoTransaction.objects.select_related("peer").filter(loan_id=loan.pk).first()
+    if tx is None:
+        return
+    status = LoanStatus(new)
+    if status == LoanStatus.ACCEPTED:
+        _queue(tx=tx, reason="RequestResponse", status="WillSupply", key=f"will:{loan.pk}")
+    elif status == LoanStatus.REJECTED:
+        material = Material.objects.get(pk=loan.material_id)
+        refusals = [Refusal(c) for c in loan.reject_codes]
+        en = rejection_messages(material=material, codes=loan.reject_codes,
+                                note=loan.reject_note, language="en")  # fmt: skip
+        ja = rejection_messages(material=material, codes=loan.reject_codes,
+                                note=loan.reject_note, language="ja")  # fmt: skip
+        lines = [f"[{r.code}] {e} / {j}" for r, e, j in zip(refusals, en, ja, strict=False)] or [
+            f"{e} / {j}" for e, j in zip(en, ja, strict=False)
+        ]
+        _queue(
+            tx=tx,
+            reason="RequestResponse",
+            status="Unfilled",
+            reason_unfilled=codes.reason_unfilled(list(loan.reject_codes)),
+            note="NDL reasons / 謝絶理由:\n" + "\n".join(lines),
+            key=f"unfilled:{tx.pk}",
+        )
+    elif status == LoanStatus.SHIPPED and loan.shipment_id is not None:
+        shipment = loan.shipment or LoanRequest.objects.get(pk=loan.pk).shipment
+        assert shipment is not None  # noqa: S101 - shipment_id is set
+        site = Site.objects.get(pk=shipment.site_id)
+        material = Material.objects.get(pk=loan.material_id)
+        _queue(
+            tx=tx,
+            reason="StatusChange",
+            status="Loaned",
+            delivery=Delivery(
+                date_sent=shipment.shipped_on,
+                item_id=material.ndl_id,
+                tracking_number=shipment.tracking_number,
+                conditions=codes.LOAN_CONDITIONS,
+            ),
+            return_to=_return_to(site),
+            note=_bilingual(
+                "For use in your library's reading room under staff supervision only; no "
+                "copying by any means. Return it by registered air mail or an air carrier "
+                "with tracking to the address in returnInfo.",
+                "貴館の閲覧室内で職員の監督のもとでのみ利用でき、いかなる方法でも複製できません。"
+                "返送は書留航空便または追跡可能な航空便で returnInfo の住所へお送りください。",
+            ),
+            key=f"loaned:{loan.pk}",
+        )
+    elif status == LoanStatus.RECEIVED and loan.due_on is not None:
+        _due_message(tx=tx, loan=loan)
+    elif status == LoanStatus.CHECKED_IN:
+        _queue(tx=tx, reason="StatusChange", status="LoanCompleted", key=f"completed:{loan.pk}")
+    elif status == LoanStatus.CANCELLED:
+        _queue(tx=tx, reason="StatusChange", status="Cancelled", key=f"cancelled:{loan.pk}")
+    elif status == LoanStatus.UNDELIVERED:
+        _queue(
+            tx=tx,
+            reason="StatusChange",
+            status="Unfilled",
+            note=_bilingual(
+                "The post brought the parcel back undelivered; the loan is closed.",
+                "郵便物が配達されずに返送されたため、貸出を終了しました。",
+            ),
+            key=f"undelivered:{loan.pk}",
+        )
+    elif status == LoanStatus.LOSS_SETTLED:
+        _queue(tx=tx, reason="StatusChange", status="CompletedWithoutReturn",
+               key=f"settled:{loan.pk}")  # fmt: skip
+
+
+def _due_message(*, tx: IsoTransaction, loan: LoanRequest) -> None:
+    _queue(
+        tx=tx,
+        reason="StatusChange",
+        status="Loaned",
+        due_date=loan.due_on,
+        summary=f"StatusChange: Loaned, due {loan.due_on}",
+        key=f"due:{loan.pk}:{loan.due_on}",
+    )
+
+
+def case_reported_message(*, case: DamageCase, loan: LoanRequest) -> None:
+    """A Notification of a damage or loss case (``loans.signals.damage_case_reported``)."""
+    if loan.pk in _answering.get():
+        return
+    tx = IsoTransaction.objects.select_related("peer").filter(loan_id=loan.pk).first()
+    if tx is None:
+        return
+    if case.kind == CaseKind.LOSS:
+        en, ja = "The item is recorded as lost", "資料は亡失として記録されました"
+    else:
+        en, ja = "Damage to the item is recorded", "資料の破損が記録されました"
+    _queue(
+        tx=tx,
+        reason="Notification",
+        status=ISO18626_STATUS[loan.status],
+        note=_bilingual(
+            f"{en} (case #{case.pk}). The NDL will instruct replacement or full compensation.",
+            f"{ja}（案件番号 {case.pk}）。"  # noqa: RUF001
+            "弁償または代替品について国立国会図書館から連絡します。",
+        ),
+        key=f"case:{case.pk}",
+    )
+
+
+def iso18626_nightly(*, today: dt.date | None = None) -> tuple[int, int]:
+    """Overdue and due-date messages the night's set-based updates owe (the
+    nightly job moves loans with ``QuerySet.update``, which sends no signal).
+
+    Returns (Overdue messages, due-date messages) queued; idempotent: each
+    message has a key, so a second run queues nothing.
+    """
+    overdue = due = 0
+    txs = IsoTransaction.objects.select_related("peer", "loan").filter(
+        loan__status__in=(LoanStatus.OVERDUE, LoanStatus.RECEIVED), loan__due_on__isnull=False
+    )
+    keys = set(
+        IsoMessage.objects.filter(
+            transaction__in=txs, direction=Direction.OUT, dedupe_key__isnull=False
+        ).values_list("dedupe_key", flat=True)
+    )
+    for tx in txs.order_by("pk"):
+        loan = tx.loan
+        assert loan is not None  # noqa: S101 - filtered on the loan
+        with transaction.atomic():
+            if f"due:{loan.pk}:{loan.due_on}" not in keys:
+                _due_message(tx=tx, loan=loan)
+                due += 1
+            if loan.status == LoanStatus.OVERDUE and f"overdue:{loan.pk}" not in keys:
+                _queue(
+                    tx=tx,
+                    reason="StatusChange",
+                    status="Overdue",
+                    due_date=loan.due_on,
+                    note=_bilingual(
+                        f"The item was due back by {loan.due_on}; please ship it now.",
+                        f"返送期限（{loan.due_on}）を過ぎています。至急ご返送ください。",  # noqa: RUF001
+                    ),
+                    key=f"overdue:{loan.pk}",
+                )
+                overdue += 1
+    return overdue, due
+
+
+# --- delivery -----------------------------------------------------------------------------
+
+
+def iso_message_backoff(*, attempts: int) -> timedelta:
+    """Wait before retry ``attempts + 1``: 30 s, 1, 2, 4 … minutes, at most an hour."""
+    return min(timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), timedelta(hours=1))
+
+
+def _post(url: str, body: bytes) -> tuple[int, bytes]:
+    """POST ``body`` to ``url``; (HTTP status, response body). Raises OSError on network errors."""
+    request = urllib.request.Request(  # noqa: S310 - https or loopback only (endpoint_url_clean)
+        url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/xml; charset=utf-8"},
+    )
+    try:
+        with urllib.request.urlopen(  # noqa: S310  # nosec B310 - scheme checked on setup
+            request, timeout=settings.NDL_ISO18626_TIMEOUT
+        ) as response:
+            return response.status, response.read(2 * 1024 * 1024)
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(64 * 1024)
+
+
+def iso_message_send(*, message_id: int) -> bool:
+    """POST one queued outgoing message once; True if the peer confirmed it (OK or ERROR).
+
+    In order per request: a message waits while an earlier one of its
+    request is undelivered, and is sent when that one is confirmed. The row
+    lock is the claim (SKIP LOCKED), as for email. Network errors, timeouts
+    and 5xx answers are retried with back-off; a 4xx or the last attempt
+    gives up (staff can resend from the admin).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        row = (
+            IsoMessage.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("transaction__peer")
+            .filter(pk=message_id, direction=Direction.OUT, status__in=UNDELIVERED)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .first()
+        )
+        if row is None:
+            return False
+        earlier = IsoMessage.objects.filter(
+            transaction_id=row.transaction_id,
+            direction=Direction.OUT,
+            pk__lt=row.pk,
+            status__in=UNDELIVERED,
+        ).exists()
+        if earlier:
+            return False
+        row.attempts += 1
+        started = time.monotonic()
+        try:
+            http_status, answer = _post(row.transaction.peer.endpoint_url, row.body.encode())
+        except (OSError, ValueError) as exc:
+            http_status, answer, error = 0, b"", f"{type(exc).__name__}: {exc}"
+        else:
+            error = ""
+        elapsed = time.monotonic() - started
+        row.http_status = http_status or None
+        row.response = answer.decode("utf-8", errors="replace")[:100_000]
+        confirmed = False
+        if http_status and 200 <= http_status < 300:
+            result, detail = read_confirmation(answer)
+            if result in ("OK", "ERROR"):
+                row.result = result
+                row.status = DeliveryStatus.SENT if result == "OK" else DeliveryStatus.REFUSED
+                row.sent_at = timezone.now()
+                row.last_error = detail
+                row.next_attempt_at = None
+                confirmed = True
+            else:
+                error = f"no confirmation in the answer: {detail}"
+        elif http_status:
+            error = f"HTTP {http_status}"
+        if not confirmed:
+            retry = not http_status or http_status >= 500 or http_status in (408, 429)
+            row.last_error = f"{error} after {elapsed:.2f} s"[:2000]
+            if retry and row.attempts < settings.NDL_ISO18626_MAX_ATTEMPTS:
+                row.status = DeliveryStatus.FAILED
+                row.next_attempt_at = timezone.now() + iso_message_backoff(attempts=row.attempts)
+            else:
+                row.status = DeliveryStatus.GAVE_UP
+                row.next_attempt_at = None
+        row.save(
+            update_fields=[
+                "attempts", "http_status", "response", "result", "status", "sent_at",
+                "last_error", "next_attempt_at",
+            ]
+        )  # fmt: skip
+        if row.status in (DeliveryStatus.SENT, DeliveryStatus.REFUSED, DeliveryStatus.GAVE_UP):
+            following = (
+                IsoMessage.objects.filter(
+                    transaction_id=row.transaction_id,
+                    direction=Direction.OUT,
+                    pk__gt=row.pk,
+                    status__in=UNDELIVERED,
+                )
+                .order_by("pk")
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if following is not None:
+                transaction.on_commit(lambda: _enqueue(following), robust=True)
+        return confirmed
+
+
+def iso_message_sweep(*, older_than: timedelta = timedelta(minutes=2)) -> list[int]:
+    """Ids of outgoing messages to try now: a retry that is due, or one left
+    queued (its task lost) whose earlier messages are all delivered."""
+    now = timezone.now()
+    candidates = IsoMessage.objects.filter(direction=Direction.OUT).filter(
+        Q(status=DeliveryStatus.FAILED, next_attempt_at__lte=now)
+        | Q(status=DeliveryStatus.QUEUED, created_at__lte=now - older_than)
+    )
+    # The first undelivered message of each request only: the rest follow it.
+    firsts: dict[int, int] = {}
+    for pk, tx_id in (
+        IsoMessage.objects.filter(direction=Direction.OUT, status__in=UNDELIVERED)
+        .order_by("pk")
+        .values_list("pk", "transaction_id")
+    ):
+        firsts.setdefault(tx_id, pk)
+    wanted = set(firsts.values())
+    return sorted(pk for pk in candidates.values_list("pk", flat=True)[:2000] if pk in wanted)
+
+
+def iso_message_resend(*, message_id: int, actor: User) -> IsoMessage:
+    """Staff send an outgoing message again, as a new row after the request's others."""
+    with transaction.atomic():
+        original = IsoMessage.objects.select_related("transaction").get(pk=message_id)
+        if original.direction != Direction.OUT:
+            raise DomainError(_("Only a message the NDL sent can be sent again."), code="direction")
+        row = IsoMessage.objects.create(
+            transaction=original.transaction,
+            direction=Direction.OUT,
+            kind=original.kind,
+            summary=f"{original.summary} (resent)"[:200],
+            body=original.body,
+            status=DeliveryStatus.QUEUED,
+            created_by=actor,
+        )
+        audit_log(
+            actor=actor,
+            action="iso18626.message.resend",
+            obj=row,
+            data={"original": original.pk},
+        )
+        transaction.on_commit(lambda: _enqueue(row.pk), robust=True)
+    return row
