@@ -14,6 +14,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from django_otp.admin import OTPAdminAuthenticationForm
@@ -103,6 +104,16 @@ class NdlAdminSite(admin.AdminSite):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.add_action(export_as_csv, "export_as_csv")  # type: ignore[arg-type]
+
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[Any]:
+        # Every model the user may see, with its links: built only when a
+        # page draws it (the navigation sidebar, the index). The work lists
+        # draw no sidebar, and building it was a tenth of their time.
+        if app_label is not None:
+            return super().get_app_list(request, app_label)
+        return cast(
+            list[Any], SimpleLazyObject(lambda: super(NdlAdminSite, self).get_app_list(request))
+        )
 
     def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
         # Every list, third-party ones too, checks its query string first.

@@ -11,8 +11,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_rows import QuickRowsMixin
-from loans.models import HELD_STATUSES, OverdueLoan
+from core.admin_worklist import WorkListMixin, choice_labels, day, text
+from loans.models import HELD_STATUSES, LoanStatus, OverdueLoan
 
 # "Overdue > 30 days" in the staff filter.
 LONG_OVERDUE_DAYS = 30
@@ -48,7 +48,7 @@ class OverdueForFilter(admin.SimpleListFilter):
 
 
 @admin.register(OverdueLoan)
-class OverdueLoanAdmin(QuickRowsMixin, admin.ModelAdmin):
+class OverdueLoanAdmin(WorkListMixin, admin.ModelAdmin):
     """Read-only: loans change status through the services, not this list."""
 
     list_display = (
@@ -92,6 +92,37 @@ class OverdueLoanAdmin(QuickRowsMixin, admin.ModelAdmin):
             .get_queryset(request)
             .filter(status__in=HELD_STATUSES, due_on__lt=timezone.localdate())
         )
+
+    work_fields = (
+        "due_on",
+        "overdue_notices_sent",
+        "escalated_on",
+        "status",
+        "library__name",
+        "library__user_id",
+        "material__ndl_id",
+        "material__title",
+    )
+
+    def work_page(self, request: HttpRequest, rows: Any) -> dict[str, Any]:
+        return {"today": timezone.localdate(), "status": choice_labels(LoanStatus.choices)}
+
+    def work_label(self, row: Any) -> str:
+        return f"#{row['pk']} {row['material__ndl_id']}"
+
+    def work_cells(self, row: Any, page: Any) -> dict[str, str]:
+        name, user_id = row["library__name"], row["library__user_id"]
+        due_on = row["due_on"]
+        return {
+            "pk": str(row["pk"]),
+            "library": text(f"{name} ({user_id})" if user_id else name),
+            "material": text(f"{row['material__ndl_id']} {row['material__title']}"),
+            "due_on": day(due_on),
+            "days_overdue": str((page["today"] - due_on).days) if due_on else "-",
+            "overdue_notices_sent": str(row["overdue_notices_sent"]),
+            "escalated_on": day(row["escalated_on"]),
+            "status": text(page["status"].get(row["status"], row["status"])),
+        }
 
     @admin.display(description=_("days overdue"), ordering="due_on")
     def days_overdue(self, obj: OverdueLoan) -> int:

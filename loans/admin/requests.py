@@ -15,17 +15,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from core.admin_rows import (
-    QuickRowsMixin,
     admin_url_for,
     kept_filters_url,
     with_list_filters,
 )
+from core.admin_worklist import WorkListMixin, choice_labels, link, moment, text
 from core.errors import DomainError
 from core.i18n import current_language
 from core.models import SiteCode
 
 from ..forms import KeyInRequestForm, RejectForm
-from ..models import LoanRequest, LoanStatus
+from ..models import LoanRequest, LoanStatus, RequestChannel
 from ..pdf.letters import RefusalLetter
 from ..rules import loanability, rejection_messages
 from ..services.requests import loan_request_accept, loan_request_create, loan_request_reject
@@ -36,7 +36,7 @@ _letter_url = admin_url_for("admin:loans_loanrequest_letter")
 
 
 @admin.register(LoanRequest)
-class LoanRequestAdmin(QuickRowsMixin, admin.ModelAdmin):
+class LoanRequestAdmin(WorkListMixin, admin.ModelAdmin):
     # The action next to the number: on a 1280-pixel screen the last
     # columns scroll out of view.
     list_display = (
@@ -125,6 +125,57 @@ class LoanRequestAdmin(QuickRowsMixin, admin.ModelAdmin):
                 '<a href="{}">{}</a>', _letter_url(obj.pk), _("Refusal letter (PDF)")
             )
         return ""
+
+    # The list's rows, read with values() and drawn by work_cells.
+    work_fields = (
+        "status",
+        "channel",
+        "requested_at",
+        "library__name",
+        "library__user_id",
+        "material__ndl_id",
+        "material__title",
+        "material__site__code",
+        "iso18626",  # the ISO 18626 transaction's id: the request came by ISO 18626
+    )
+
+    def work_page(self, request: HttpRequest, rows: Any) -> dict[str, Any]:
+        # Labels once per page, not per cell.
+        return {
+            "status": choice_labels(LoanStatus.choices),
+            "channel": choice_labels(RequestChannel.choices),
+            "site": choice_labels(SiteCode.choices),
+            "decide": _("Decide"),
+            "letter": _("Refusal letter (PDF)"),
+        }
+
+    def work_label(self, row: Any) -> str:
+        return f"#{row['pk']} {row['material__ndl_id']}"
+
+    def work_cells(self, row: Any, page: Any) -> dict[str, str]:
+        pk = row["pk"]
+        status = row["status"]
+        if status == LoanStatus.REQUESTED:
+            decide = link(with_list_filters(_decide_url(pk)), page["decide"])
+        elif status == LoanStatus.REJECTED:
+            decide = link(_letter_url(pk), page["letter"])
+        else:
+            decide = ""
+        name, user_id = row["library__name"], row["library__user_id"]
+        return {
+            "id": str(pk),
+            "decide": decide,
+            "library": text(f"{name} ({user_id})" if user_id else name),
+            "ndl_id": text(row["material__ndl_id"]),
+            "title": text(row["material__title"]),
+            "holding_site": text(page["site"].get(row["material__site__code"])),
+            "status": text(page["status"].get(status, status)),
+            "channel": text(
+                page["channel"].get(row["channel"], row["channel"])
+                + (" · ISO 18626" if row["iso18626"] else "")
+            ),
+            "requested_at": moment(row["requested_at"]),
+        }
 
     @admin.action(description=gettext_lazy("Accept the selected requests"), permissions=["change"])
     def accept_selected(self, request: HttpRequest, queryset: QuerySet[LoanRequest]) -> None:

@@ -19,14 +19,30 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.admin_rows import QuickRowsMixin, admin_url_for, with_list_filters
+from core.admin_rows import admin_url_for, with_list_filters
+from core.admin_worklist import WorkListMixin, choice_labels, day, link, moment, text
 from core.errors import DomainError
+from core.i18n import in_japanese
 from core.models import Site
 from core.roles import permission_require
 from loans.forms_shipping import DeliveryForm, DispatchForm, ReceiptLetterForm, UndeliveredForm
-from loans.models import LoanRequest, PullQueueItem, Shipment, ShipQueueItem
+from loans.models import (
+    LoanAction,
+    LoanRequest,
+    PullQueueItem,
+    ReceiptChannel,
+    Shipment,
+    ShipQueueItem,
+)
 from loans.pdf.shipping import LoanSlip, ToBorrowers, shipment_pdf_filename
-from loans.selectors_shipping import pull_queue, ship_queue, shipment_loans
+from loans.selectors_shipping import (
+    pull_queue,
+    ship_queue,
+    shipment_loans,
+    shipment_open_moves,
+    shipment_status_flags,
+)
+from loans.services.desk import pull_slip_batch_create
 from loans.services.shipping import (
     loan_pack,
     receipt_letter_record,
@@ -65,7 +81,13 @@ class ShipmentSiteFilter(SiteFilter):
     field_path = "site"
 
 
-class _QueueAdmin(QuickRowsMixin, admin.ModelAdmin):
+def _library(row: Any) -> str:
+    """A library as ``Library.__str__`` names it, from a plain row."""
+    name, user_id = row["library__name"], row["library__user_id"]
+    return text(f"{name} ({user_id})" if user_id else name)
+
+
+class _QueueAdmin(WorkListMixin, admin.ModelAdmin):
     list_display = ["pk", "ndl_id", "title", "call_number", "library", "holding_site", "decided_at"]
     list_select_related = ["material", "material__site", "library"]
     list_filter = [SiteFilter]
@@ -88,6 +110,37 @@ class _QueueAdmin(QuickRowsMixin, admin.ModelAdmin):
         change form itself stays hidden)."""
         return request.user.has_perm(f"{self.opts.app_label}.change_{self.opts.model_name}")
 
+    work_fields = (
+        "decided_at",
+        "packed_at",
+        "library__name",
+        "library__user_id",
+        "material__ndl_id",
+        "material__title",
+        "material__call_number",
+        "material__site__name",
+        "material__site__name_ja",
+    )
+
+    def work_page(self, request: HttpRequest, rows: Any) -> dict[str, Any]:
+        return {"japanese": in_japanese()}
+
+    def work_label(self, row: Any) -> str:
+        return f"#{row['pk']} {row['material__ndl_id']}"
+
+    def work_cells(self, row: Any, page: Any) -> dict[str, str]:
+        site = row["material__site__name_ja" if page["japanese"] else "material__site__name"]
+        return {
+            "pk": str(row["pk"]),
+            "ndl_id": text(row["material__ndl_id"]),
+            "title": text(row["material__title"]),
+            "call_number": text(row["material__call_number"]),
+            "library": _library(row),
+            "holding_site": text(site),
+            "decided_at": moment(row["decided_at"]),
+            "packed_at": moment(row["packed_at"]),
+        }
+
     @admin.display(description=gettext_lazy("NDL ID"), ordering="material__ndl_id")
     def ndl_id(self, obj: LoanRequest) -> str:
         return obj.material.ndl_id
@@ -107,7 +160,7 @@ class _QueueAdmin(QuickRowsMixin, admin.ModelAdmin):
 
 @admin.register(PullQueueItem)
 class PullQueueAdmin(_QueueAdmin):
-    actions = ["mark_packed"]
+    actions = ["mark_packed", "print_pull_slips"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return pull_queue(site=staff_site(request.user))  # type: ignore[arg-type]
@@ -128,6 +181,46 @@ class PullQueueAdmin(_QueueAdmin):
                 _("%(n)d item(s) marked pulled and packed.") % {"n": done},
                 messages.SUCCESS,
             )
+
+    def has_print_permission(self, request: HttpRequest) -> bool:
+        """May print pull slips (record a batch), as on the desk's page."""
+        return request.user.has_perm("loans.add_pullslipbatch")
+
+    @admin.action(description=gettext_lazy("Print pull slips"), permissions=["print"])
+    def print_pull_slips(
+        self, request: HttpRequest, queryset: QuerySet[Any]
+    ) -> HttpResponse | None:
+        """A batch of pull slips for the chosen items (``pull_slip_batch_create``),
+        then its PDF. Lending staff print for their own site; a supervisor's
+        chosen items must all be held at one site."""
+        chosen = list(queryset.order_by("pk").values_list("pk", "material__site_id"))
+        site = staff_site(request.user)  # type: ignore[arg-type]
+        if site is None:
+            sites = {site_id for _pk, site_id in chosen}
+            if len(sites) != 1:
+                self.message_user(
+                    request,
+                    _("Choose items held at one site: a batch of pull slips is for one site."),
+                    messages.ERROR,
+                )
+                return None
+            site = Site.objects.get(pk=sites.pop())
+        try:
+            batch = pull_slip_batch_create(
+                site=site,
+                actor=request.user,  # type: ignore[arg-type]
+                loan_ids=[pk for pk, _site_id in chosen],
+            )
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return None
+        self.message_user(
+            request,
+            _("Pull slip batch %(batch)s recorded with %(n)d item(s).")
+            % {"batch": batch.pk, "n": len(chosen)},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:loans_pullslipbatch_pdf", args=[batch.pk]))
 
 
 @admin.register(ShipQueueItem)
@@ -183,10 +276,16 @@ _papers_url = admin_url_for("admin:loans_shipment_pdf")
 _receipt_letter_url = admin_url_for("admin:loans_shipment_receipt_letter")
 _delivery_url = admin_url_for("admin:loans_shipment_delivery")
 _undelivered_url = admin_url_for("admin:loans_shipment_undelivered")
+# The links each row offers when the table of moves opens them, in this order.
+_ACTION_URLS = (
+    (LoanAction.RECORD_RECEIPT_LETTER, _receipt_letter_url),
+    (LoanAction.RECORD_DELIVERY, _delivery_url),
+    (LoanAction.RECORD_UNDELIVERED, _undelivered_url),
+)
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(QuickRowsMixin, admin.ModelAdmin):
+class ShipmentAdmin(WorkListMixin, admin.ModelAdmin):
     # The papers and actions next to the number, in view on a 1280-pixel screen.
     list_display = [
         "tracking_number",
@@ -236,6 +335,71 @@ class ShipmentAdmin(QuickRowsMixin, admin.ModelAdmin):
         if not self.has_work_permission(request):
             shown = ["papers_only" if name == "papers" else name for name in shown]
         return shown
+
+    work_fields = (
+        "tracking_number",
+        "site__name",
+        "site__name_ja",
+        "library__name",
+        "library__user_id",
+        "shipped_on",
+        "delivered_on",
+        "received_on",
+        "receipt_channel",
+        "receipt_letter_on",
+        "late_letter_flagged_on",
+        "undelivered_on",
+    )
+
+    def work_rows(self, request: HttpRequest, page: Any) -> list[dict[str, Any]]:
+        # Which statuses each parcel's items are in, in the page's own query.
+        return list(page.values("pk", *self.work_fields, **shipment_status_flags()))
+
+    def work_page(self, request: HttpRequest, rows: Any) -> dict[str, Any]:
+        # Labels once a page.
+        return {
+            "japanese": in_japanese(),
+            "channels": choice_labels(ReceiptChannel.choices),
+            "labels": {
+                "loan-slip": _("loan slip"),
+                "to-borrowers": _("To Borrowers"),
+                LoanAction.RECORD_RECEIPT_LETTER: _("receipt letter"),
+                LoanAction.RECORD_DELIVERY: _("delivery date"),
+                LoanAction.RECORD_UNDELIVERED: _("came back undelivered"),
+            },
+        }
+
+    def work_label(self, row: Any) -> str:
+        return str(row["tracking_number"])
+
+    def work_cells(self, row: Any, page: Any) -> dict[str, str]:
+        pk = row["pk"]
+        labels = page["labels"]
+        papers = [
+            link(_papers_url(pk, "loan-slip"), labels["loan-slip"]),
+            link(_papers_url(pk, "to-borrowers"), labels["to-borrowers"]),
+        ]
+        moves = shipment_open_moves(row=row)
+        actions = [
+            link(with_list_filters(url(pk)), labels[action])
+            for action, url in _ACTION_URLS
+            if action in moves
+        ]
+        channel = row["receipt_channel"]
+        return {
+            "tracking_number": text(row["tracking_number"]),
+            "papers_only": " · ".join(papers),
+            "papers": " · ".join(papers + actions),
+            "library": _library(row),
+            "site": text(row["site__name_ja" if page["japanese"] else "site__name"]),
+            "shipped_on": day(row["shipped_on"]),
+            "delivered_on": day(row["delivered_on"]),
+            "received_on": day(row["received_on"]),
+            "receipt_channel": text(page["channels"].get(channel, channel)),
+            "receipt_letter_on": day(row["receipt_letter_on"]),
+            "late_letter_flagged_on": day(row["late_letter_flagged_on"]),
+            "undelivered_on": day(row["undelivered_on"]),
+        }
 
     @admin.display(description=gettext_lazy("papers"))
     def papers_only(self, obj: Shipment) -> str:
