@@ -81,7 +81,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from loans.models import Material
+    from catalogue.models import Material
 
     if connection.vendor != "postgresql":
         print("warning: not PostgreSQL; the 30 s target is for PostgreSQL", file=sys.stderr)

@@ -89,7 +89,7 @@ def seed(loans: int) -> dict[str, int]:
     tokyo = Site.objects.get(code=SiteCode.TOKYO).pk
     with connection.cursor() as cur:
         cur.execute(
-            "TRUNCATE loans_loanrequest, loans_shipment, loans_material, registration_library, "
+            "TRUNCATE loans_loanrequest, loans_shipment, catalogue_material, registration_library, "
             "core_outgoingmail, core_auditentry RESTART IDENTITY CASCADE"
         )
         insert_select(
@@ -111,7 +111,7 @@ def seed(loans: int) -> dict[str, int]:
         )
         insert_select(
             cur,
-            "loans_material",
+            "catalogue_material",
             {
                 "ndl_id": "'BN' || g",
                 "title": "'Bench title ' || g",

@@ -76,10 +76,11 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
 
+    from catalogue.tests.factories import MaterialFactory
     from loans.models import LoanStatus
     from loans.pdf.letters import RefusalLetter
     from loans.pdf.shipping import LoanSlip, ToBorrowers
-    from loans.tests.factories import LoanRequestFactory, MaterialFactory
+    from loans.tests.factories import LoanRequestFactory
     from registration.pdf import ApprovalLetter, RegistrationCertificate
     from registration.tests.factories import LibraryFactory
     from returns.pdf import ReturnAddressLabel

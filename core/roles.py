@@ -37,7 +37,7 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("registration", "applicationdocument"): WORK,
         ("registration", "correspondence"): WORK,
         ("registration", "changenotice"): WORK,
-        ("loans", "material"): ALL,
+        ("catalogue", "material"): ALL,
         ("loans", "loanrequest"): WORK,
         ("loans", "shipment"): ("view",),
         ("loans", "overdueloan"): ("view",),
@@ -49,7 +49,7 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
     },
     # Each site's lending staff: pull, pack and ship; check returns in.
     LENDING_STAFF: {
-        ("loans", "material"): ("view",),
+        ("catalogue", "material"): ("view",),
         ("loans", "loanrequest"): ("view",),
         ("loans", "pullqueueitem"): ("view", "change"),
         ("loans", "shipqueueitem"): ("view", "change"),
@@ -69,7 +69,7 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
     },
 }
 # The supervisor may do everything in the domain apps and read the audit log.
-SUPERVISOR_APPS = ("registration", "loans", "returns", "conversations")
+SUPERVISOR_APPS = ("registration", "catalogue", "loans", "returns", "conversations")
 SUPERVISOR_EXTRA = {
     ("core", "auditentry"): ("view",),
     ("core", "outgoingmail"): ("view",),

@@ -144,7 +144,7 @@ def staff(transactional_db: None) -> Any:
 @pytest.fixture
 def catalogue(transactional_db: None) -> list[Any]:
     """Three loanable books and one that is not (digitized), all about libraries."""
-    from loans.tests.factories import MaterialFactory
+    from catalogue.tests.factories import MaterialFactory
 
     return [
         MaterialFactory(title="Toshokan no rekishi", responsibility="Sato Hanako"),

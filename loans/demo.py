@@ -119,7 +119,7 @@ DEMO: list[tuple[str, str, str, str, dt.date, str, dict[str, Any]]] = [
 
 def seed_demo_catalogue() -> int:
     """Create or update the sample materials; return how many there are."""
-    from .models import Material
+    from catalogue.models import Material
 
     sites = {s.code: s for s in Site.objects.all()}
     with transaction.atomic():

@@ -9,13 +9,13 @@ from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
-from core.fields import IsbnField, NdlIdField, UserIdField
+from catalogue.rules import REJECT_CODES, Reason, Refusal
+from core.fields import UserIdField
 from core.i18n import current_language
 from core.identifiers import fold, ndl_id_normalize
 from registration.models import Library
 
-from .models import LOAN_CAP, Material, RequestChannel
-from .rules import REJECT_CODES, Reason, Refusal
+from .models import LOAN_CAP, RequestChannel
 
 # Between typed NDL IDs: spaces, new lines, commas (also the Japanese 、) and semicolons.
 _NDL_ID_SPLIT = re.compile(r"[\s,;\u3001]+")
@@ -27,18 +27,6 @@ class SearchForm(forms.Form):
         max_length=200,
         required=False,
     )
-
-
-class MaterialAdminForm(forms.ModelForm):
-    """Staff's edit of a material: the NDL ID and ISBN are read as typed
-    (full-width, any dash) and stored normalised, the ISBN as its ISBN-13."""
-
-    ndl_id = NdlIdField(label=_("NDL bibliographic ID"), max_length=20)
-    isbn = IsbnField(label=_("ISBN"), max_length=17, required=False)
-
-    class Meta:
-        model = Material
-        fields = ("ndl_id", "isbn")  # the admin adds those of its fieldsets
 
 
 class NdlIdsField(forms.Field):

@@ -634,7 +634,7 @@ def main() -> None:
         results["postgres"] = f"PostgreSQL {cur.fetchone()[0].split()[0]}"
         cur.execute(
             "SELECT (SELECT count(*) FROM registration_library), "
-            "(SELECT count(*) FROM loans_material), (SELECT count(*) FROM loans_loanrequest), "
+            "(SELECT count(*) FROM catalogue_material), (SELECT count(*) FROM loans_loanrequest), "
             "(SELECT count(*) FROM loans_shipment)"
         )
         libs, mats, loans, ships = cur.fetchone()

@@ -30,7 +30,7 @@ MARKER = "bench_perf_seed"
 
 COUNTING = "('requested','accepted','shipped','received','overdue','return_shipped','lost')"
 
-# The loanability rules of loans/rules.py, as SQL over loans_material.
+# The loanability rules of catalogue/rules.py, as SQL over catalogue_material.
 LOANABLE_SQL = (
     "((language = 'japanese' AND acquired_on >= DATE '1996-01-01') OR "
     "(language = 'foreign' AND acquired_on >= DATE '1948-01-01')) "
@@ -75,7 +75,7 @@ def seed_all(cursor: Any, *, password_hash: str, password: str) -> dict[str, flo
     t = time.perf_counter()
     cursor.execute(f"DROP TABLE IF EXISTS {MARKER}")
     cursor.execute(
-        "TRUNCATE loans_loanrequest, loans_shipment, loans_material, registration_library, "
+        "TRUNCATE loans_loanrequest, loans_shipment, catalogue_material, registration_library, "
         "core_user, core_outgoingmail, core_auditentry, django_session "
         "RESTART IDENTITY CASCADE"
     )
@@ -120,7 +120,7 @@ def seed_all(cursor: Any, *, password_hash: str, password: str) -> dict[str, flo
     japanese = "(g / 3) % 5 < 3"
     insert_select(
         cursor,
-        "loans_material",
+        "catalogue_material",
         {
             "ndl_id": "'PF' || lpad(g::text, 9, '0')",
             "title": f"'Studies in ' || {words}[1 + g % 8] || ' ' || {topics}[1 + (g / 8) % 8] "
@@ -220,7 +220,7 @@ def seed_all(cursor: Any, *, password_hash: str, password: str) -> dict[str, flo
     # As autovacuum would leave them: statistics and the visibility map
     # (index-only scans) up to date.
     t = time.perf_counter()
-    cursor.execute("VACUUM (ANALYZE) loans_loanrequest, loans_shipment, loans_material")
+    cursor.execute("VACUUM (ANALYZE) loans_loanrequest, loans_shipment, catalogue_material")
     cursor.execute("ANALYZE")
     cursor.execute(
         f"CREATE TABLE {MARKER} (libraries int, materials int, loans int, password text, "
@@ -292,7 +292,7 @@ def outstanding_reset(cursor: Any) -> int:
         WITH cand AS (
             SELECT id, site_id,
                    row_number() OVER (PARTITION BY site_id ORDER BY id) AS rn
-              FROM loans_material WHERE {LOANABLE_SQL}
+              FROM catalogue_material WHERE {LOANABLE_SQL}
         ), slots AS (
             SELECT l, p FROM generate_series(1, 50) AS l, generate_series(0, 9) AS p
              WHERE p < CASE WHEN l <= {BUSY_LIBRARIES} THEN 10 ELSE l % 5 END
@@ -324,7 +324,7 @@ def outstanding_reset(cursor: Any) -> int:
 def free_materials(cursor: Any, *, site_id: int, skip: int, count: int) -> list[str]:
     """Loanable materials of a site that no seeded loan is outstanding for."""
     cursor.execute(
-        f"SELECT ndl_id FROM loans_material m WHERE site_id = %s AND {LOANABLE_SQL} "  # noqa: S608
+        f"SELECT ndl_id FROM catalogue_material m WHERE site_id = %s AND {LOANABLE_SQL} "  # noqa: S608
         f"AND NOT EXISTS (SELECT 1 FROM loans_loanrequest r WHERE r.material_id = m.id "
         f"AND r.status IN {COUNTING}) ORDER BY id DESC OFFSET %s LIMIT %s",
         [site_id, skip, count],

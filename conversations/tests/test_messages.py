@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from catalogue.rules import Reason
 from conversations.models import MESSAGE_MAX_LENGTH, Message, Side, StaffNote, Thread
 from conversations.services import message_post
 from core.errors import DomainError
@@ -17,7 +18,6 @@ from core.models import AuditEntry, OutgoingMail, Site, SiteCode, User
 from core.roles import LENDING_STAFF, REGISTRATION_OFFICER
 from core.tests.factories import StaffFactory
 from loans.models import LoanStatus
-from loans.rules import Reason
 from loans.services.requests import loan_request_reject
 from loans.tests.factories import LoanRequestFactory
 from registration.models import Library

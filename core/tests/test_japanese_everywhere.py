@@ -52,6 +52,7 @@ from django_countries import countries
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from pypdf import PdfReader
 
+from catalogue.rules import REJECT_CODES
 from conversations.services import message_post
 from core import emails
 from core.models import OutgoingMail, Site, User
@@ -60,7 +61,6 @@ from core.tests.factories import StaffFactory, backup_codes_give
 from loans.models import PullSlipBatch
 from loans.pdf.letters import RefusalLetter
 from loans.pdf.pullslips import PullSlips
-from loans.rules import REJECT_CODES
 from loans.services.nightly import nightly_run
 from loans.services.requests import loan_request_accept, loan_request_reject
 from loans.services.shipping import shipment_dispatch
@@ -623,7 +623,7 @@ def _free_text() -> dict[str, list[str]]:
     """Every note, summary and reason of the demo data (addresses are data
     for the post office and stay as written)."""
     found: dict[str, list[str]] = {}
-    for label in ("core", "registration", "loans", "returns"):
+    for label in ("core", "registration", "catalogue", "loans", "returns"):
         for model in apps.get_app_config(label).get_models():
             if model._meta.label in NOT_DATA:
                 continue
@@ -646,7 +646,7 @@ def test_the_demo_datas_free_text_notes_are_in_both_languages() -> None:
     notes = _free_text()
     # the demo has notes of each kind
     for field in (
-        "loans.Material.staff_note",
+        "catalogue.Material.staff_note",
         "registration.Application.copier_conditions",
         "registration.Correspondence.summary",
         "loans.LoanRequest.condition_on_receipt",

@@ -11,13 +11,14 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from catalogue.services.materials import material_import, material_save
+from catalogue.tests.factories import MaterialFactory
 from core.models import Site, User
 from core.pagecache import library_pages_touch
 from loans.models import LoanRequest, LoanStatus, PullQueueItem, RequestChannel
-from loans.services.catalogue import material_import, material_save
 from loans.services.nightly import loans_overdue_flag
 from loans.services.requests import loan_request_accept, loan_request_create
-from loans.tests.factories import LoanRequestFactory, MaterialFactory
+from loans.tests.factories import LoanRequestFactory
 from registration.tests.factories import LibraryFactory
 from returns.models import ReturnMethod
 from returns.services import return_parcel_record

@@ -29,13 +29,14 @@ from fontTools.ttLib import TTFont as FontToolsFont
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
+from catalogue.tests.factories import MaterialFactory
 from core import fonts
 from core.models import Site, SiteCode
 from core.pdf import PdfDocument, country_line
 from loans.models import LoanStatus
 from loans.pdf.letters import RefusalLetter
 from loans.pdf.shipping import LoanSlip, ToBorrowers
-from loans.tests.factories import LoanRequestFactory, MaterialFactory
+from loans.tests.factories import LoanRequestFactory
 from registration.models import Library
 from registration.pdf import ApprovalLetter, RegistrationCertificate, RequestForm
 from registration.tests.factories import LibraryFactory

@@ -40,7 +40,7 @@ def test_a_registration_officer_registers_decides_and_keeps_the_catalogue():
     assert user.has_perm("registration.change_library")
     assert user.has_perm("registration.view_applicationdocument")
     assert user.has_perm("loans.change_loanrequest")
-    assert user.has_perm("loans.change_material")
+    assert user.has_perm("catalogue.change_material")
     assert not user.has_perm("core.view_auditentry")
     assert not user.has_perm("returns.add_checkin")
     assert not user.has_perm("registration.delete_library")

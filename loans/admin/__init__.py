@@ -1,3 +1,3 @@
-"""Admin of the catalogue, requests and shipments, one module per area."""
+"""Admin of requests and shipments, one module per area."""
 
-from . import catalogue, desk, nightly, requests, shipping  # noqa: F401
+from . import desk, nightly, requests, shipping  # noqa: F401

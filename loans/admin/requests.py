@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from catalogue.rules import loanability, rejection_messages
 from core.admin_rows import (
     admin_url_for,
     kept_filters_url,
@@ -27,7 +28,6 @@ from core.models import SiteCode
 from ..forms import KeyInRequestForm, RejectForm
 from ..models import LoanRequest, LoanStatus, RequestChannel
 from ..pdf.letters import RefusalLetter
-from ..rules import loanability, rejection_messages
 from ..services.requests import loan_request_accept, loan_request_create, loan_request_reject
 
 _SITE_CODES = dict(SiteCode.choices)

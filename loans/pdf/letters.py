@@ -6,12 +6,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from reportlab.pdfgen.canvas import Canvas
 
+from catalogue.rules import rejection_messages
 from core.fonts import han_form_for_country
 from core.models import Site, SiteCode
 from core.pdf import PdfDocument, with_country
 
 from ..models import LoanRequest
-from ..rules import rejection_messages
 
 
 class RefusalLetter(PdfDocument):

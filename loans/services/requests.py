@@ -10,6 +10,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from catalogue.models import Material
+from catalogue.rules import REJECT_CODES, Reason, loanability, rejection_messages
 from conversations.services import ndl_message_record
 from core.audit import audit_log
 from core.emails import mail_queue
@@ -26,10 +28,8 @@ from ..models import (
     LoanAction,
     LoanRequest,
     LoanStatus,
-    Material,
     RequestChannel,
 )
-from ..rules import REJECT_CODES, Reason, loanability, rejection_messages
 from .transitions import loan_transition, move_check
 
 

@@ -4,33 +4,10 @@ import datetime as dt
 
 import factory
 
+from catalogue.tests.factories import MaterialFactory
 from core.models import Site, SiteCode
-from loans.models import (
-    LanguageCategory,
-    LoanRequest,
-    LoanStatus,
-    Material,
-    RequestChannel,
-    Shipment,
-)
+from loans.models import LoanRequest, LoanStatus, RequestChannel, Shipment
 from registration.tests.factories import LibraryFactory
-
-
-class MaterialFactory(factory.django.DjangoModelFactory):
-    """A loanable Japanese book held at Tokyo by default."""
-
-    class Meta:
-        model = Material
-
-    ndl_id = factory.Sequence(lambda n: f"{100000000 + n}")
-    title = factory.Sequence(lambda n: f"Nihon no toshokan {n}")
-    responsibility = "Yamada Taro"
-    publisher = "Example Shuppan"
-    year = 2005
-    language = LanguageCategory.JAPANESE
-    acquired_on = dt.date(2006, 4, 1)
-    site = factory.LazyFunction(lambda: Site.objects.get(code=SiteCode.TOKYO))
-    call_number = factory.Sequence(lambda n: f"UA1-{n}")
 
 
 class LoanRequestFactory(factory.django.DjangoModelFactory):

@@ -18,10 +18,11 @@ import psycopg
 import pytest
 from django.db import connection, connections, transaction
 
+from catalogue.tests.factories import MaterialFactory
 from core.errors import DomainError
 from loans.models import CAP_COUNTING_STATUSES, RequestChannel
 from loans.services.requests import loan_request_create
-from loans.tests.factories import LoanRequestFactory, MaterialFactory
+from loans.tests.factories import LoanRequestFactory
 from registration.models import Library
 from registration.tests.factories import LibraryFactory
 

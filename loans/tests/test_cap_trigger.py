@@ -3,8 +3,9 @@
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from catalogue.tests.factories import MaterialFactory
 from loans.models import CAP_COUNTING_STATUSES, LoanStatus
-from loans.tests.factories import LoanRequestFactory, MaterialFactory
+from loans.tests.factories import LoanRequestFactory
 from registration.tests.factories import LibraryFactory
 
 

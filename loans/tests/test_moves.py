@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from django.forms.models import model_to_dict
 
+from catalogue.rules import Reason
 from core.errors import DomainError
 from core.models import AuditEntry, OutgoingMail, Site, SiteCode, User
 from core.tests.factories import StaffFactory
@@ -36,7 +37,6 @@ from loans.models import (
     ReceiptChannel,
     Shipment,
 )
-from loans.rules import Reason
 from loans.selectors_dashboard import status_labels, timeline_labels
 from loans.services import nightly
 from loans.services.requests import (

@@ -23,6 +23,7 @@ from django.contrib.messages import get_messages
 from django.core import mail
 from django.urls import reverse
 
+from catalogue.tests.factories import MaterialFactory
 from core.errors import DomainError
 from core.models import AuditEntry, OutgoingMail, Site, User
 from core.tests.factories import StaffFactory
@@ -34,7 +35,7 @@ from loans.services.shipping import (
     shipment_confirm_receipt,
     shipment_undelivered_record,
 )
-from loans.tests.factories import MaterialFactory, ShipmentFactory
+from loans.tests.factories import ShipmentFactory
 from registration.models import Language
 from registration.tests.factories import LibraryFactory
 from returns.models import CaseKind, CaseStatus, CheckIn, DamageCase, ItemCondition

@@ -13,10 +13,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from catalogue.models import Material
+from catalogue.tests.factories import MaterialFactory
 from core.models import AuditEntry, MailStatus, OutgoingMail
-from loans.models import LoanRequest, LoanStatus, Material, Shipment
+from loans.models import LoanRequest, LoanStatus, Shipment
 from loans.services.nightly import NightlyReport, nightly_run
-from loans.tests.factories import MaterialFactory
 from loans.tests.factories_nightly import HeldLoanFactory, NightlyShipmentFactory
 from registration.models import Language, Library
 from registration.tests.factories import LibraryFactory

@@ -2,9 +2,10 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from catalogue.tests.factories import MaterialFactory
 from core.models import User
 from loans.models import LoanRequest, LoanStatus, RequestChannel
-from loans.tests.factories import LoanRequestFactory, MaterialFactory, ShipmentFactory
+from loans.tests.factories import LoanRequestFactory, ShipmentFactory
 from registration.models import LibraryStatus
 from registration.tests.factories import LibraryFactory
 

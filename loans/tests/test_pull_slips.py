@@ -15,6 +15,7 @@ from django.urls import reverse
 from PIL import Image
 from pypdf import PdfReader
 
+from catalogue.tests.factories import MaterialFactory
 from core.errors import DomainError
 from core.models import AuditEntry, Site, SiteCode, User
 from core.roles import LENDING_STAFF
@@ -22,7 +23,7 @@ from loans.models import LoanStatus, PullSlipBatch
 from loans.pdf.pullslips import PullSlips
 from loans.selectors_desk import call_number_key, pull_slip_loans, slip_code
 from loans.services.desk import pull_slip_batch_create
-from loans.tests.factories import AcceptedLoanFactory, LoanRequestFactory, MaterialFactory
+from loans.tests.factories import AcceptedLoanFactory, LoanRequestFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,6 +5,9 @@ import pytest
 from django.core import mail
 from django.db import IntegrityError, connection, transaction
 
+from catalogue.models import MaterialType
+from catalogue.rules import Reason
+from catalogue.tests.factories import MaterialFactory
 from core.errors import DomainError
 from core.models import AuditEntry, OutgoingMail, Site, SiteCode
 from core.tests.factories import StaffFactory
@@ -14,18 +17,16 @@ from loans.models import (
     LOAN_CAP,
     LoanRequest,
     LoanStatus,
-    MaterialType,
     RequestChannel,
     Shipment,
 )
-from loans.rules import Reason
 from loans.services.requests import (
     loan_request_accept,
     loan_request_cancel,
     loan_request_create,
     loan_request_reject,
 )
-from loans.tests.factories import LoanRequestFactory, MaterialFactory
+from loans.tests.factories import LoanRequestFactory
 from registration.models import Language, LibraryStatus
 from registration.tests.factories import LibraryFactory
 

@@ -5,11 +5,12 @@ from django.core import mail
 from django.urls import reverse
 from pypdf import PdfReader
 
+from catalogue.tests.factories import MaterialFactory
 from core.tests.factories import StaffFactory
 from loans.models import LoanRequest, LoanStatus, RequestChannel
 from loans.pdf.letters import RefusalLetter
 from loans.services.requests import loan_request_reject
-from loans.tests.factories import LoanRequestFactory, MaterialFactory
+from loans.tests.factories import LoanRequestFactory
 from registration.models import Language
 from registration.tests.factories import LibraryFactory
 
@@ -35,16 +36,16 @@ def test_the_changelist_selects_related_rows(staff, django_assert_max_num_querie
 
 def test_the_material_admin_shows_why_not_loanable(staff):
     m = MaterialFactory(unsuitable="reference")
-    response = staff.get(reverse("admin:loans_material_change", args=[m.pk]))
+    response = staff.get(reverse("admin:catalogue_material_change", args=[m.pk]))
     assert "reference book" in response.content.decode()
-    assert staff.get(reverse("admin:loans_material_changelist")).status_code == 200
+    assert staff.get(reverse("admin:catalogue_material_changelist")).status_code == 200
 
 
 def test_a_material_edit_is_audited(staff):
     from core.models import AuditEntry
 
     m = MaterialFactory()
-    url = reverse("admin:loans_material_change", args=[m.pk])
+    url = reverse("admin:catalogue_material_change", args=[m.pk])
     data = {
         "ndl_id": m.ndl_id,
         "title": "New title",
@@ -62,7 +63,7 @@ def test_a_material_edit_is_audited(staff):
     assert staff.post(url, data).status_code == 302
     m.refresh_from_db()
     assert m.staff_excluded
-    assert AuditEntry.objects.get(action="loans.material.update").data["changed"]
+    assert AuditEntry.objects.get(action="catalogue.material.update").data["changed"]
 
 
 def _key_in(staff, **overrides):

@@ -5,10 +5,11 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
+from catalogue.tests.factories import MaterialFactory
 from core.models import User
 from core.tests.factories import StaffFactory
 from loans.models import LoanStatus, Shipment
-from loans.tests.factories import MaterialFactory, PackedLoanFactory, ShipmentFactory
+from loans.tests.factories import PackedLoanFactory, ShipmentFactory
 from registration.tests.factories import LibraryFactory
 from returns.tests.factories import HeldLoanFactory, ShippedLoanFactory
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from catalogue.rules import loanability, rejection_messages
 from core.errors import DomainError
 from core.i18n import current_language
 from core.portal import library_page, library_required, request_library
@@ -21,7 +22,6 @@ from core.portal import library_page, library_required, request_library
 from .. import selectors
 from ..forms import RequestItemsForm, SearchForm
 from ..models import CANCELLABLE_STATUSES, LOAN_CAP, LoanRequest, LoanStatus, RequestChannel
-from ..rules import loanability, rejection_messages
 from ..selectors_dashboard import loan_timeline, status_labels, timeline_labels, ymd
 from ..services.requests import loan_request_cancel, loan_request_create
 

@@ -27,10 +27,11 @@ from django.urls.converters import IntConverter
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from catalogue.tests.factories import MaterialFactory
 from conversations.models import Message, Side, Thread
 from core.models import User
 from core.tests.factories import StaffFactory
-from loans.tests.factories import LoanRequestFactory, MaterialFactory
+from loans.tests.factories import LoanRequestFactory
 from registration.models import Library
 from registration.tests.factories import (
     ApplicationFactory,
@@ -347,6 +348,21 @@ def admin_objects(db: None) -> None:
         sent_on=dt.date(2026, 3, 18),
     )
     StaffFactory()
+    _iso18626_objects(case.loan)
+
+
+def _iso18626_objects(loan: Any) -> None:
+    from iso18626.models import IsoMessage, IsoTransaction, PeerAgency
+
+    peer = PeerAgency.objects.create(
+        library=loan.library, isil="US-MATRIX", endpoint_url="https://ill.example.org/iso"
+    )
+    tx = IsoTransaction.objects.create(
+        peer=peer, requesting_request_id="matrix-1", state="identify", version="1.2"
+    )
+    IsoMessage.objects.create(
+        transaction=tx, direction="out", kind="supplyingAgencyMessage", body="<x/>"
+    )
 
 
 def _model_for(route: Route) -> type[models.Model] | None:

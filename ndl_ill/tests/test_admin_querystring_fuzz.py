@@ -27,11 +27,12 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from catalogue.tests.factories import MaterialFactory
 from core.admin_lists import INVALID_LIST_ADDRESS, URL_LOOKUPS, CheckedChangeList
 from core.models import Site, SiteCode
 from core.tests.factories import StaffFactory, backup_codes_give
 from loans.models import LoanStatus
-from loans.tests.factories import LoanRequestFactory, MaterialFactory, PackedLoanFactory
+from loans.tests.factories import LoanRequestFactory, PackedLoanFactory
 from registration.tests.factories import ApplicationFactory, ChangeNoticeFactory
 from returns.models import ReturnParcel
 from returns.tests.factories import DamageCaseFactory, HeldLoanFactory, ShippedLoanFactory

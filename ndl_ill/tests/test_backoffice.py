@@ -6,10 +6,11 @@ import itertools
 import pytest
 import time_machine
 
+from catalogue.tests.factories import MaterialFactory
 from core.models import Site, SiteCode
 from core.tests.factories import StaffFactory
 from loans.models import LoanStatus, Shipment
-from loans.tests.factories import LoanRequestFactory, MaterialFactory
+from loans.tests.factories import LoanRequestFactory
 from registration.tests.factories import LibraryFactory
 
 _tracking = itertools.count(1)

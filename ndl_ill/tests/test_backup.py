@@ -14,7 +14,7 @@ TABLES = [
     "core_user",
     "core_auditentry",
     "registration_library",
-    "loans_material",
+    "catalogue_material",
     "loans_loanrequest",
 ]
 

@@ -22,10 +22,11 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from catalogue.models import Material
+from catalogue.tests.factories import MaterialFactory
 from core.models import User
 from core.tests.factories import StaffFactory
-from loans.models import LoanRequest, Material
-from loans.tests.factories import MaterialFactory
+from loans.models import LoanRequest
 from ndl_ill.csv_export import export_as_csv
 from ndl_ill.tests.test_admin_querystring_fuzz import some_of_everything  # noqa: F401
 

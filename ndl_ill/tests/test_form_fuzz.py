@@ -379,7 +379,7 @@ TARGETS: dict[str, FormTarget] = {
     ),
     "material": FormTarget(
         "staff",
-        lambda w: reverse("admin:loans_material_change", args=[w.materials[0].pk]),
+        lambda w: reverse("admin:catalogue_material_change", args=[w.materials[0].pk]),
         lambda w: {
             "ndl_id": [w.materials[0].ndl_id, w.materials[1].ndl_id, "000000001"],
             "title": ["Nihon no toshokan"],

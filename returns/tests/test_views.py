@@ -5,10 +5,11 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from pypdf import PdfReader
 
+from catalogue.tests.factories import MaterialFactory
 from core.models import User
 from core.tests.factories import StaffFactory
 from loans.models import LoanStatus
-from loans.tests.factories import AcceptedLoanFactory, MaterialFactory
+from loans.tests.factories import AcceptedLoanFactory
 from registration.tests.factories import LibraryFactory
 from returns.models import CaseStatus, CheckIn, DamageCase, ReturnParcel
 from returns.tests.factories import DamageCaseFactory, HeldLoanFactory, ShippedLoanFactory

@@ -15,13 +15,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from catalogue.models import Material
+from catalogue.rules import loanability
 from core.backup_codes import backup_codes_issue
 from core.identifiers import s10_check_digit
 from core.models import Site, SiteCode, User
 from core.roles import LENDING_STAFF, SUPERVISOR, roles_sync
 from loans.demo import seed_demo_catalogue
-from loans.models import LoanRequest, Material, RequestChannel
-from loans.rules import loanability
+from loans.models import LoanRequest, RequestChannel
 from loans.services.requests import loan_request_accept, loan_request_create
 from loans.services.shipping import loan_pack, shipment_confirm_receipt, shipment_dispatch
 from registration import services

@@ -1,6 +1,6 @@
 """The catalogue: bulk import from CSV files, and staff edits in the admin.
 
-The CSV columns are documented in ``loans/CATALOGUE.md`` and in the
+The CSV columns are documented in ``catalogue/CATALOGUE.md`` and in the
 ``import_catalogue`` command. ``catalogue_file_read`` reads the file as Excel
 and older systems save it (the encoding is detected); ``material_import``
 checks and writes the rows. Identifiers are read by ``core.identifiers``.
@@ -445,7 +445,7 @@ def _write(
         # One entry for the whole file: a row per material would double the work.
         AuditEntry.objects.create(
             actor=actor if actor is not None and actor.pk else None,
-            action="loans.material.import",
+            action="catalogue.material.import",
             object_type=Material._meta.label_lower,
             object_id="*",
             object_repr=(source or "catalogue import")[:200],
@@ -484,7 +484,7 @@ def material_save(
         material.save()
         audit_log(
             actor=actor,
-            action="loans.material.create" if adding else "loans.material.update",
+            action="catalogue.material.create" if adding else "catalogue.material.update",
             obj=material,
             data={"changed": changed or []},
         )

@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from core.i18n import current_language
 from core.identifiers import IdentifierError, fold, isbn_search_key, ndl_id_normalize
 
-from ..forms import MaterialAdminForm
-from ..models import Material
-from ..rules import loanability
-from ..services.catalogue import material_save
+from .forms import MaterialAdminForm
+from .models import Material
+from .rules import loanability
+from .services.materials import material_save
 
 
 @admin.register(Material)

@@ -5,13 +5,15 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
+from catalogue.models import LanguageCategory, Material, MaterialType, Unsuitability
+from catalogue.rules import LOANABILITY_CODES, loanability
+from catalogue.tests.factories import MaterialFactory
 from core.models import AuditEntry, SiteCode
 from core.tests.factories import StaffFactory
 from loans.demo import seed_demo_catalogue
-from loans.models import LanguageCategory, LoanStatus, Material, MaterialType, Unsuitability
-from loans.rules import LOANABILITY_CODES, loanability
+from loans.models import LoanStatus
 from loans.selectors import unavailable_material_ids
-from loans.tests.factories import LoanRequestFactory, MaterialFactory
+from loans.tests.factories import LoanRequestFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +47,7 @@ def test_it_imports_the_documented_columns(tmp_path):
     second = Material.objects.get(ndl_id="000000002")
     assert second.language == LanguageCategory.FOREIGN
     assert second.material_type == MaterialType.BOOK
-    assert AuditEntry.objects.get(action="loans.material.import").data["created"] == 3
+    assert AuditEntry.objects.get(action="catalogue.material.import").data["created"] == 3
 
 
 def test_a_reimport_updates_by_ndl_id_and_never_duplicates(tmp_path):
@@ -138,7 +140,7 @@ def test_an_unknown_user_is_refused(tmp_path):
 def test_the_import_is_audited_to_the_staff_member(tmp_path):
     staff = StaffFactory()
     run(tmp_path, HEADER + GOOD, "--user", staff.username)
-    assert AuditEntry.objects.get(action="loans.material.import").actor == staff
+    assert AuditEntry.objects.get(action="catalogue.material.import").actor == staff
 
 
 def test_it_imports_in_batches(tmp_path, django_assert_max_num_queries):

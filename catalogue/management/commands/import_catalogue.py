@@ -51,15 +51,15 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from core.errors import DomainError
-from core.models import User
-from loans.services.catalogue import (
+from catalogue.services.materials import (
     BATCH_SIZE,
     FORCED_ENCODINGS,
     catalogue_file_read,
     catalogue_rows,
     material_import,
 )
+from core.errors import DomainError
+from core.models import User
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loans.models import (
+from catalogue.models import (
     NON_BOOK_TYPES,
     SERIAL_TYPES,
     LanguageCategory,
@@ -13,7 +13,7 @@ from loans.models import (
     MaterialType,
     Unsuitability,
 )
-from loans.rules import (
+from catalogue.rules import (
     LOANABILITY_CODES,
     MESSAGES,
     REJECT_CODES,

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+
+from catalogue.models import LanguageCategory, Material
+from core.models import Site, SiteCode
+
+
+class MaterialFactory(factory.django.DjangoModelFactory):
+    """A loanable Japanese book held at Tokyo by default."""
+
+    class Meta:
+        model = Material
+
+    ndl_id = factory.Sequence(lambda n: f"{100000000 + n}")
+    title = factory.Sequence(lambda n: f"Nihon no toshokan {n}")
+    responsibility = "Yamada Taro"
+    publisher = "Example Shuppan"
+    year = 2005
+    language = LanguageCategory.JAPANESE
+    acquired_on = dt.date(2006, 4, 1)
+    site = factory.LazyFunction(lambda: Site.objects.get(code=SiteCode.TOKYO))
+    call_number = factory.Sequence(lambda n: f"UA1-{n}")
