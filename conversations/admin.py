@@ -17,12 +17,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
+from core.models import Site
 from loans.models import LoanRequest
 from registration.models import Library
 
 from .forms import StaffPostForm
 from .models import Side, Thread
-from .selectors import thread_messages, thread_staff_notes
+from .selectors import (
+    staff_thread_scope,
+    staff_unread_count,
+    staff_unread_query,
+    thread_messages,
+    thread_staff_notes,
+)
 from .services import (
     Subject,
     message_post,
@@ -72,10 +79,26 @@ class AboutFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SiteFilter(admin.SimpleListFilter):
+    """Requests for one site's items (a registration thread has no site)."""
+
+    title = gettext_lazy("holding site")
+    parameter_name = "site"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [(str(site.pk), site.local_name) for site in Site.objects.order_by("pk")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Thread]) -> QuerySet[Thread]:
+        value = self.value()
+        if value and str(value).isdigit():
+            return queryset.filter(loan_request__material__site_id=int(str(value)))
+        return queryset
+
+
 @admin.register(Thread)
 class ThreadAdmin(admin.ModelAdmin):
     list_display = ("about", "unread", "library", "last_message_at")
-    list_filter = (UnreadFilter, AboutFilter)
+    list_filter = (UnreadFilter, AboutFilter, SiteFilter)
     list_select_related = ("library",)
     search_fields = ("library__user_id", "library__name", "=loan_request__pk")
     ordering = ("-last_message_at", "-pk")
@@ -91,11 +114,18 @@ class ThreadAdmin(admin.ModelAdmin):
                 )
             )
         )
-        if not request.user.has_perm("registration.view_application"):
-            query = query.filter(loan_request__isnull=False)
-        if not request.user.has_perm("loans.view_loanrequest"):
-            query = query.filter(loan_request__isnull=True)
-        return query
+        scope = staff_thread_scope(user=request.user)
+        return query.none() if scope is None else query.filter(scope)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        context = {
+            "unread_total": staff_unread_count(user=request.user),
+            "unread_query": staff_unread_query(user=request.user),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context=context)
 
     @admin.display(description=gettext_lazy("subject"), ordering="loan_request")
     def about(self, thread: Thread) -> str:

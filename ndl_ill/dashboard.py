@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from conversations.selectors import staff_unread_count, staff_unread_query
 from core.models import Site, User
 from core.roles import staff_site
 from loans.models import LoanRequest, LoanStatus, Shipment
@@ -75,6 +76,7 @@ def work_queues(*, user: User) -> list[Queue]:
         received_on__isnull=True,
     ).count()
     wrong_site = check_ins_for_site(site=own).filter(wrong_site=True).count()
+    unread = staff_unread_count(user=user)
     open_cases = cases_for_site(site=own).exclude(status=CaseStatus.SETTLED).count()
 
     queues = [
@@ -113,6 +115,13 @@ def work_queues(*, user: User) -> list[Queue]:
             )
         )
     queues += [
+        Queue(
+            _("Unread messages from libraries"),
+            unread,
+            _url("conversations.thread", staff_unread_query(user=user)),
+            urgent=unread > 0,
+            permission="conversations.view_message",
+        ),
         Queue(
             _("Missing receipt letters"),
             late_letters,
