@@ -390,7 +390,15 @@ class LoanRequest(models.Model):
     condition_on_receipt = models.CharField(_("condition on receipt"), max_length=300, blank=True)
     due_on = models.DateField(_("due back (shipped by)"), null=True, blank=True, db_index=True)
     overdue_since = models.DateField(_("overdue since"), null=True, blank=True)
+    # The step of the notice schedule reached (``NDL_OVERDUE_NOTICE_DAYS``);
+    # a late first notice skips steps.
     overdue_notices_sent = models.PositiveSmallIntegerField(_("overdue notices sent"), default=0)
+    # The number of the last overdue notice the library got about this loan:
+    # 1 for its first, whatever the step. Raised in the same conditional
+    # UPDATE that claims the step, so no two notices carry the same number.
+    overdue_notice_number = models.PositiveSmallIntegerField(
+        _("last overdue notice number"), default=0, db_default=0
+    )
     escalated_on = models.DateField(_("escalated to staff on"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
@@ -417,6 +425,11 @@ class LoanRequest(models.Model):
                 name="loans_loanrequest_due_one_month_after_receipt",
                 condition=models.Q(due_on__isnull=True)
                 | models.Q(received_on__isnull=False, due_on__gt=models.F("received_on")),
+            ),
+            # Every notice moves the schedule at least one step on.
+            models.CheckConstraint(
+                name="loans_loanrequest_notice_number_within_steps",
+                condition=models.Q(overdue_notice_number__lte=models.F("overdue_notices_sent")),
             ),
             models.CheckConstraint(
                 name="loans_loanrequest_shipped_has_shipment",

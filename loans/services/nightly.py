@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from core.emails import mail_queue
@@ -170,24 +170,6 @@ def _notices_owed(*, days_overdue: int, days: Sequence[int]) -> int:
     return sum(1 for d in days if days_overdue >= d)
 
 
-def _overdue_notices_received(*, loan_ids: Sequence[int]) -> dict[int, int]:
-    """How many overdue notices each loan has been named in already.
-
-    ``overdue_notices_sent`` is the step of the schedule, which a late first
-    notice skips ahead; the library's count comes from the audit entries
-    each notice writes (one query for the whole library)."""
-    rows = (
-        AuditEntry.objects.filter(
-            action=OVERDUE_NOTICE_ACTION,
-            object_type=_LOAN_TYPE,
-            object_id__in=[str(pk) for pk in loan_ids],
-        )
-        .values_list("object_id")
-        .annotate(n=Count("pk"))
-    )
-    return {int(object_id): n for object_id, n in rows}
-
-
 def _overdue_candidates(*, today: dt.date, days: Sequence[int]) -> QuerySet[LoanRequest]:
     return LoanRequest.objects.filter(
         _notice_due_q(today=today, days=days),
@@ -218,8 +200,31 @@ def overdue_notices_send(*, today: dt.date) -> tuple[int, int]:
     return notices, loans
 
 
+class OverdueNoticeRace(Exception):
+    """Another run claimed a loan of this library's notice first (the rows are
+    locked, so only a database without row locks lets this happen): the
+    transaction is undone and that run's notice is the one sent."""
+
+    def __init__(self, *, library_id: int) -> None:
+        super().__init__(f"overdue notice of library {library_id} claimed by another run")
+        self.library_id = library_id
+
+
 def library_overdue_notify(*, library_id: int, today: dt.date, days: Sequence[int]) -> int:
-    """Claim this library's loans due a notice and queue the one email; return the count."""
+    """Claim this library's loans due a notice and queue the one email; return
+    how many loans it lists (0 when another run got there first).
+
+    Each loan's notice number (``overdue_notice_number``, 1 for the first
+    notice the library gets about it) is raised in the same conditional
+    UPDATE that claims its step of the schedule.
+    """
+    try:
+        return _library_overdue_notify(library_id=library_id, today=today, days=days)
+    except OverdueNoticeRace:
+        return 0
+
+
+def _library_overdue_notify(*, library_id: int, today: dt.date, days: Sequence[int]) -> int:
     with transaction.atomic():
         # Locked in pk order, then re-checked by PostgreSQL against the WHERE
         # clause: a concurrent run that got here first has already raised
@@ -234,30 +239,36 @@ def library_overdue_notify(*, library_id: int, today: dt.date, days: Sequence[in
         if not loans:
             return 0
         library = loans[0].library
-        received = _overdue_notices_received(loan_ids=[loan.pk for loan in loans])
-        by_count: dict[int, list[int]] = defaultdict(list)
+        # Loans that move to the same step and the same notice number are
+        # claimed by one statement.
+        claims: dict[tuple[int, int], list[int]] = defaultdict(list)
         items: list[OverdueItem] = []
         for loan in loans:
             assert loan.due_on is not None  # noqa: S101 - guaranteed by the filter  # nosec B101
             days_overdue = (today - loan.due_on).days
             owed = _notices_owed(days_overdue=days_overdue, days=days)
-            by_count[owed].append(loan.pk)
+            number = loan.overdue_notice_number + 1
+            claims[(owed, number)].append(loan.pk)
             items.append(
                 OverdueItem(
                     loan=loan,
                     days_overdue=days_overdue,
-                    notice_number=received.get(loan.pk, 0) + 1,
+                    notice_number=number,
                     is_final=owed >= len(days),
                     # Returns go to the site that sent the item.
-                    site=loan.shipment.site if loan.shipment else loan.material.site,
+                    site=loan.shipment.site if loan.shipment else loan.material.lending_site,
                     stage=owed,
                 )
             )
-        for owed, ids in by_count.items():
-            # The conditional WHERE is the claim: it only moves forward.
-            LoanRequest.objects.filter(pk__in=ids, overdue_notices_sent__lt=owed).update(
-                overdue_notices_sent=owed
-            )
+        for (owed, number), ids in claims.items():
+            # The conditional WHERE is the claim: the step only moves forward
+            # and notice ``number`` goes to the loan once. A run that lost the
+            # race finds the rows moved on and must send nothing.
+            claimed = LoanRequest.objects.filter(
+                pk__in=ids, overdue_notices_sent__lt=owed, overdue_notice_number=number - 1
+            ).update(overdue_notices_sent=owed, overdue_notice_number=number)
+            if claimed != len(ids):
+                raise OverdueNoticeRace(library_id=library_id)
         library_pages_touch(library_ids=[library_id])
         _audit_many(
             action=OVERDUE_NOTICE_ACTION,
