@@ -184,7 +184,7 @@ def peer_setup(
     code = PeerAgency.new_code()
     with transaction.atomic():
         Library.objects.select_for_update().get(pk=library.pk)
-        if PeerAgency.objects.filter(isil=isil).exclude(library=library).exists():
+        if PeerAgency.objects.filter(isil__iexact=isil).exclude(library=library).exists():
             raise DomainError(
                 _("Another library already has the ISIL %(isil)s.") % {"isil": isil}, code="isil"
             )
@@ -248,7 +248,7 @@ def peer_authenticate(*, incoming: Incoming) -> PeerAgency:
         isil = isil_normalize(h["requesting_value"])
     except IdentifierError:
         isil = ""
-    peer = PeerAgency.objects.select_related("library").filter(isil=isil).first() if isil else None
+    peer = PeerAgency.objects.select_related("library").filter(isil__iexact=isil).first() if isil else None
     if peer is None:
         # The same answer as a wrong code: no one learns which agencies exist.
         raise _auth_error("unknown agency or wrong account or security code", incoming)

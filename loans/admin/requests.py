@@ -110,7 +110,10 @@ class LoanRequestAdmin(WorkListMixin, admin.ModelAdmin):
     def holding_site(self, obj: LoanRequest) -> str:
         # A dictionary look-up: get_code_display() rebuilt the choices on
         # every row.
-        return str(_SITE_CODES.get(obj.material.site.code, obj.material.site.code))
+        site = obj.material.site
+        if site is None:
+            return "—"
+        return str(_SITE_CODES.get(site.code, site.code))
 
     @admin.display(description=gettext_lazy("decision"))
     def decide(self, obj: LoanRequest) -> str:

@@ -44,7 +44,7 @@ from returns.tests.factories import DamageCaseFactory, HeldLoanFactory, ShippedL
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = ("core", "registration", "loans", "returns", "conversations")
+OUR_APPS = ("core", "registration", "loans", "returns", "conversations", "copies")
 PORTAL_PREFIX = "portal/"
 ADMIN_PREFIX = "/admin/"
 
@@ -180,7 +180,31 @@ def _case_report(b: Library) -> Target:
     return Target({"loan_pk": loan.pk}, [loan], post=post)
 
 
+def _copy_detail(b: Library) -> Target:
+    from copies.tests.factories import CopyRequestFactory
+
+    copy = CopyRequestFactory(library=b)
+    return Target({"pk": copy.pk}, [copy])
+
+
+def _copy_cancel(b: Library) -> Target:
+    from copies.tests.factories import CopyRequestFactory
+
+    copy = CopyRequestFactory(library=b)  # cancellable: only its owner may
+    return Target({"pk": copy.pk}, [copy], post={})
+
+
+def _copy_invoice(b: Library) -> Target:
+    from copies.tests.factories import InvoiceFactory
+
+    invoice = InvoiceFactory(copy_request__library=b)
+    return Target({"pk": invoice.pk}, [invoice, invoice.copy_request])
+
+
 REGISTRY: dict[str, Builder] = {
+    "copies:request_detail": _copy_detail,
+    "copies:request_cancel": _copy_cancel,
+    "copies:invoice_pdf": _copy_invoice,
     "loans:request_detail": _request_detail,
     "loans:request_cancel": _request_cancel,
     "loans:shipment_confirm": _shipment_confirm,
@@ -190,6 +214,9 @@ REGISTRY: dict[str, Builder] = {
     "returns:label": _return_label,
     "returns:case_report": _case_report,
 }
+
+# POST-only portal URLs: a GET answers 405 to everyone and shows nothing.
+POST_ONLY = {"loans:request_cancel", "copies:request_cancel"}
 
 # Portal URLs with arguments that are not a library's objects.
 PUBLIC_WITH_ARGUMENTS = {
@@ -227,7 +254,7 @@ def test_library_a_gets_404_for_library_b_objects(client, name: str) -> None:
     counts, before = row_counts(), rows(target.objects)
 
     methods = ["post"] if target.post is not None else ["get"]
-    if target.post is not None and name != "loans:request_cancel":
+    if target.post is not None and name not in POST_ONLY:
         methods.insert(0, "get")  # the form page itself
     for method in methods:
         data = target.post if method == "post" else None
@@ -247,7 +274,7 @@ def test_the_owner_reaches_the_same_url(client, name: str) -> None:
     target = REGISTRY[name](b)
     _library_client(client, b)
     url = reverse(name, kwargs=target.kwargs)
-    if target.post is not None and name == "loans:request_cancel":
+    if target.post is not None and name in POST_ONLY:
         response = client.post(url, target.post)
     else:
         response = client.get(url)
@@ -349,6 +376,20 @@ def admin_objects(db: None) -> None:
     )
     StaffFactory()
     _iso18626_objects(case.loan)
+    _copies_objects()
+
+
+def _copies_objects() -> None:
+    from copies.models import CopyPolicy, Payment
+    from copies.tests.factories import AcceptedCopyFactory, InvoiceFactory, fee_table
+
+    fee_table()
+    AcceptedCopyFactory()
+    invoice = InvoiceFactory()
+    Payment.objects.create(
+        invoice=invoice, amount=100, received_on=dt.date(2026, 3, 18), method="bank_transfer"
+    )
+    CopyPolicy.objects.create(material=MaterialFactory(), residential_map=True)
 
 
 def _iso18626_objects(loan: Any) -> None:
