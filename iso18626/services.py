@@ -248,7 +248,11 @@ def peer_authenticate(*, incoming: Incoming) -> PeerAgency:
         isil = isil_normalize(h["requesting_value"])
     except IdentifierError:
         isil = ""
-    peer = PeerAgency.objects.select_related("library").filter(isil__iexact=isil).first() if isil else None
+    peer = (
+        PeerAgency.objects.select_related("library").filter(isil__iexact=isil).first()
+        if isil
+        else None
+    )
     if peer is None:
         # The same answer as a wrong code: no one learns which agencies exist.
         raise _auth_error("unknown agency or wrong account or security code", incoming)
