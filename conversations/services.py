@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_log
-from core.emails import mail_queue
+from core.emails import STAFF_LANGUAGE, mail_queue
 from core.errors import DomainError
 from core.pagecache import library_pages_touch
 from loans.models import LoanRequest
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 Subject = LoanRequest | Library
 
 # The ILL Section reads in Japanese.
-NDL_LANGUAGE = "ja"
+NDL_LANGUAGE = STAFF_LANGUAGE
 
 
 def subject_library_id(subject: Subject) -> int:

@@ -26,6 +26,10 @@ from django.utils.http import urlsafe_base64_encode
 
 from .models import OutgoingMail, User
 
+# The language of mail to NDL staff (alerts, messages from libraries): the
+# staff read Japanese.
+STAFF_LANGUAGE = "ja"
+
 # What the stored body shows where the set-password link will be.
 LINK_PLACEHOLDER = "[set-password-link]"
 

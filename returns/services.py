@@ -18,13 +18,15 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.audit import audit_log
-from core.emails import mail_queue
+from core.emails import STAFF_LANGUAGE, mail_queue
 from core.errors import DomainError
 from core.models import Site, User
 from loans.models import LOAN_MOVES, LoanAction, LoanRequest, LoanStatus
@@ -438,11 +440,20 @@ def _case_add(
 def _case_alert(*, case: DamageCase, loan: LoanRequest, key: str) -> None:
     assert loan.shipment is not None  # noqa: S101 - only shipped loans reach here  # nosec B101
     site = loan.shipment.site
+    admin_path = reverse("admin:returns_damagecase_change", args=[case.pk])
     mail_queue(
         to=[site.email],
         template="damage-case-reported",
-        context={"case": case, "loan": loan, "library": loan.library, "site": site},
+        context={
+            "case": case,
+            "loan": loan,
+            "library": loan.library,
+            "site": site,
+            "admin_url": settings.NDL_PORTAL_BASE_URL.rstrip("/") + admin_path,
+        },
         dedupe_key=key,
+        # An alert for the sending site's staff, who read Japanese.
+        language=STAFF_LANGUAGE,
     )
 
 
