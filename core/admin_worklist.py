@@ -97,6 +97,10 @@ class WorkListChangeList(QuickRowsChangeList):
     def get_results(self, request: HttpRequest) -> None:
         super().get_results(request)
         self.count_capped = bool(getattr(self.paginator, "capped", False))
+        if self.count_capped:
+            # The search bar then shows no "10001 results": the paginator's
+            # line says "more than 10,000".
+            self.full_result_count = self.result_count
         self.result_list = self.model_admin.work_rows(request, self.result_list)
         self.work_context = self.model_admin.work_page(request, self.result_list)
 

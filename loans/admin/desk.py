@@ -46,7 +46,7 @@ def desk_url(query: str = "") -> str:
 
 @admin.register(PullSlipBatch)
 class PullSlipBatchAdmin(admin.ModelAdmin):
-    list_display = ["pk", "site", "created_at", "created_by", "item_count", "slips"]
+    list_display = ["id", "site", "created_at", "created_by", "item_count", "slips"]
     list_select_related = ["site", "created_by"]
     list_filter = ["site"]
     ordering = ["-created_at", "-pk"]

@@ -51,8 +51,10 @@ class OverdueForFilter(admin.SimpleListFilter):
 class OverdueLoanAdmin(WorkListMixin, admin.ModelAdmin):
     """Read-only: loans change status through the services, not this list."""
 
+    # "id", not "pk": the admin names that column "ID" (translated), "pk" it
+    # showed as "PK" in every language.
     list_display = (
-        "pk",
+        "id",
         "library",
         "material",
         "due_on",
@@ -61,7 +63,7 @@ class OverdueLoanAdmin(WorkListMixin, admin.ModelAdmin):
         "escalated_on",
         "status",
     )
-    list_display_links = ("pk",)
+    list_display_links = ("id",)
     list_select_related = ("library", "material")
     list_filter = (EscalatedFilter, OverdueForFilter, "status")
     search_fields = ("library__name", "library__user_id", "material__ndl_id", "material__title")
@@ -114,7 +116,7 @@ class OverdueLoanAdmin(WorkListMixin, admin.ModelAdmin):
         name, user_id = row["library__name"], row["library__user_id"]
         due_on = row["due_on"]
         return {
-            "pk": str(row["pk"]),
+            "id": str(row["pk"]),
             "library": text(f"{name} ({user_id})" if user_id else name),
             "material": text(f"{row['material__ndl_id']} {row['material__title']}"),
             "due_on": day(due_on),

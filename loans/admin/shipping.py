@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -88,7 +88,7 @@ def _library(row: Any) -> str:
 
 
 class _QueueAdmin(WorkListMixin, admin.ModelAdmin):
-    list_display = ["pk", "ndl_id", "title", "call_number", "library", "holding_site", "decided_at"]
+    list_display = ["id", "ndl_id", "title", "call_number", "library", "holding_site", "decided_at"]
     list_select_related = ["material", "material__site", "library"]
     list_filter = [SiteFilter]
     search_fields = ["material__ndl_id", "material__title", "library__user_id", "library__name"]
@@ -131,7 +131,7 @@ class _QueueAdmin(WorkListMixin, admin.ModelAdmin):
     def work_cells(self, row: Any, page: Any) -> dict[str, str]:
         site = row["material__site__name_ja" if page["japanese"] else "material__site__name"]
         return {
-            "pk": str(row["pk"]),
+            "id": str(row["pk"]),
             "ndl_id": text(row["material__ndl_id"]),
             "title": text(row["material__title"]),
             "call_number": text(row["material__call_number"]),
@@ -154,7 +154,7 @@ class _QueueAdmin(WorkListMixin, admin.ModelAdmin):
         return obj.material.call_number
 
     @admin.display(description=gettext_lazy("holding site"))
-    def holding_site(self, obj: LoanRequest) -> Site:
+    def holding_site(self, obj: LoanRequest) -> Site | None:
         return obj.material.site
 
 
@@ -287,6 +287,8 @@ _ACTION_URLS = (
 @admin.register(Shipment)
 class ShipmentAdmin(WorkListMixin, admin.ModelAdmin):
     # The papers and actions next to the number, in view on a 1280-pixel screen.
+    # Eight columns fit a 1280-pixel screen: the receipt with how it was
+    # confirmed, and the letter, late flag and return in one column.
     list_display = [
         "tracking_number",
         "papers",
@@ -294,11 +296,8 @@ class ShipmentAdmin(WorkListMixin, admin.ModelAdmin):
         "site",
         "shipped_on",
         "delivered_on",
-        "received_on",
-        "receipt_channel",
-        "receipt_letter_on",
-        "late_letter_flagged_on",
-        "undelivered_on",
+        "received",
+        "follow_up",
     ]
     list_select_related = ["library", "site"]
     list_filter = [ShipmentSiteFilter, "receipt_channel", "shipped_on"]
@@ -359,6 +358,11 @@ class ShipmentAdmin(WorkListMixin, admin.ModelAdmin):
         # Labels once a page.
         return {
             "japanese": in_japanese(),
+            "follow_up": [
+                ("receipt_letter_on", _("letter %(date)s")),
+                ("late_letter_flagged_on", _("flagged late %(date)s")),
+                ("undelivered_on", _("back undelivered %(date)s")),
+            ],
             "channels": choice_labels(ReceiptChannel.choices),
             "labels": {
                 "loan-slip": _("loan slip"),
@@ -386,20 +390,37 @@ class ShipmentAdmin(WorkListMixin, admin.ModelAdmin):
             if action in moves
         ]
         channel = row["receipt_channel"]
+        received = day(row["received_on"])
+        if channel:
+            received += f"<br><small>{text(page['channels'].get(channel, channel))}</small>"
+        follow_up = [
+            escape(str(label) % {"date": row[field].isoformat()})
+            for field, label in page["follow_up"]
+            if row[field]
+        ]
         return {
             "tracking_number": text(row["tracking_number"]),
             "papers_only": " · ".join(papers),
-            "papers": " · ".join(papers + actions),
+            "papers": " · ".join(papers)
+            + "".join(f'<span class="row-actions">{action}</span>' for action in actions),
             "library": _library(row),
             "site": text(row["site__name_ja" if page["japanese"] else "site__name"]),
             "shipped_on": day(row["shipped_on"]),
             "delivered_on": day(row["delivered_on"]),
-            "received_on": day(row["received_on"]),
-            "receipt_channel": text(page["channels"].get(channel, channel)),
-            "receipt_letter_on": day(row["receipt_letter_on"]),
-            "late_letter_flagged_on": day(row["late_letter_flagged_on"]),
-            "undelivered_on": day(row["undelivered_on"]),
+            "received": received,
+            "follow_up": "<br>".join(follow_up) or "-",
         }
+
+    @admin.display(description=gettext_lazy("received on"), ordering="received_on")
+    def received(self, obj: Shipment) -> str:
+        return day(obj.received_on)
+
+    @admin.display(
+        description=gettext_lazy("receipt letter, late, undelivered"),
+        ordering="receipt_letter_on",
+    )
+    def follow_up(self, obj: Shipment) -> str:
+        return day(obj.receipt_letter_on)
 
     @admin.display(description=gettext_lazy("papers"))
     def papers_only(self, obj: Shipment) -> str:
