@@ -17,7 +17,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .models import NON_BOOK_TYPES, SERIAL_TYPES, LanguageCategory, Material, MaterialType
+from .models import (
+    NON_BOOK_TYPES,
+    RARE_TYPES,
+    SERIAL_TYPES,
+    LanguageCategory,
+    Material,
+    MaterialType,
+    ReviewReason,
+)
 
 # "Japanese books acquired in 1996 or later and foreign books acquired in 1948 or later."
 JAPANESE_ACQUIRED_FROM = dt.date(1996, 1, 1)
@@ -27,6 +35,7 @@ FOREIGN_ACQUIRED_FROM = dt.date(1948, 1, 1)
 class Reason:
     """The stable reason codes, shared by loanability and staff refusals."""
 
+    NEEDS_REVIEW = "needs_review"
     JAPANESE_ACQUIRED_BEFORE_1996 = "japanese_acquired_before_1996"
     FOREIGN_ACQUIRED_BEFORE_1948 = "foreign_acquired_before_1948"
     DIGITIZED = "digitized"
@@ -47,6 +56,10 @@ class Reason:
 
 # code -> (English, Japanese); "{detail}" is filled in where the rule has one.
 MESSAGES: dict[str, tuple[str, str]] = {
+    Reason.NEEDS_REVIEW: (
+        "NDL staff must check this material before it can be lent: {detail}.",
+        "この資料は、貸出できるかどうかを当館職員が確認する必要があります：{detail}。",
+    ),
     Reason.JAPANESE_ACQUIRED_BEFORE_1996: (
         "Japanese books are lent only if the NDL acquired them on or after 1 January 1996.",
         "和書は1996年1月1日以降に受け入れた資料のみ貸出できます。",
@@ -118,12 +131,25 @@ DETAIL_LABELS: dict[str, tuple[str, str]] = {
     MaterialType.PHONOGRAPHIC_RECORD: ("phonographic record", "録音資料"),
     MaterialType.MICROFILM: ("microfilm", "マイクロフィルム"),
     MaterialType.MICROFICHE: ("microfiche", "マイクロフィッシュ"),
+    MaterialType.MAP: ("map", "地図"),
+    MaterialType.ARTICLE: ("article", "記事"),
+    MaterialType.MICROFORM: ("microform", "マイクロ資料"),
+    MaterialType.SOUND: ("sound recording", "録音資料"),
+    MaterialType.MOVING_IMAGE: ("moving image", "映像資料"),
+    MaterialType.STILL_IMAGE: ("still image", "静止画資料"),
+    MaterialType.KIT: ("kit", "キット資料"),
+    MaterialType.PHYSICAL_OBJECT: ("physical object", "立体物"),
+    ReviewReason.UNKNOWN_TYPE: ("material type unknown", "資料種別が不明"),
+    ReviewReason.UNKNOWN_LANGUAGE: ("language unknown", "言語が不明"),
+    ReviewReason.NO_SITE: ("holding site unknown", "所蔵館が不明"),
+    ReviewReason.NO_ACQUISITION_DATE: ("acquisition date unknown", "受入日が不明"),
     "large_sized": ("large-sized book", "大型本"),
     "reference": ("reference book", "参考図書"),
     "pamphlet": ("pamphlet", "パンフレット"),
 }
 
 LOANABILITY_CODES: tuple[str, ...] = (
+    Reason.NEEDS_REVIEW,
     Reason.JAPANESE_ACQUIRED_BEFORE_1996,
     Reason.FOREIGN_ACQUIRED_BEFORE_1948,
     Reason.DIGITIZED,
@@ -170,27 +196,61 @@ class Refusal:
         return self.message("ja")
 
     def _detail(self, language: str) -> str:
-        labels = DETAIL_LABELS.get(self.detail)
-        if labels is None:
+        # Several unknown facts are one detail, their codes joined by commas.
+        parts = self.detail.split(",") if self.detail else []
+        if not parts or not all(part in DETAIL_LABELS for part in parts):
             return self.detail
-        return labels[1] if language == "ja" else labels[0]
+        labels = [DETAIL_LABELS[part][1 if language == "ja" else 0] for part in parts]
+        return ("、" if language == "ja" else ", ").join(labels)
+
+
+def unknown_facts(material: Material) -> list[str]:
+    """The ``ReviewReason`` codes of what is not known about ``material``.
+
+    The reasons an import stored (a type or language it could not map) and
+    the facts that are missing now: a type or language category outside the
+    vocabulary or empty, no holding site, no acquisition date. In the order
+    of ``ReviewReason``; ``[]`` when every fact the rules read is known.
+    """
+    found = {str(code) for code in material.review_reasons or []}
+    if material.material_type not in MaterialType.values:
+        found.add(ReviewReason.UNKNOWN_TYPE)
+    if material.language not in LanguageCategory.values:
+        found.add(ReviewReason.UNKNOWN_LANGUAGE)
+    if material.site_id is None:
+        found.add(ReviewReason.NO_SITE)
+    if material.acquired_on is None:
+        found.add(ReviewReason.NO_ACQUISITION_DATE)
+    known = [code for code in ReviewReason.values if code in found]
+    return known + sorted(found - set(known))
 
 
 def loanability(material: Material) -> list[Refusal]:
-    """Every rule ``material`` fails, in the NDL page's order; [] if loanable."""
+    """Every rule ``material`` fails, in the NDL page's order; [] if loanable.
+
+    A material with unknown facts (``unknown_facts``) is never loanable: it
+    first fails ``needs_review``, naming what is unknown; a rule that needs
+    an unknown fact is not applied, the others are.
+    """
     refusals: list[Refusal] = []
-    if material.language == LanguageCategory.JAPANESE:
-        if material.acquired_on < JAPANESE_ACQUIRED_FROM:
+    unknown = unknown_facts(material)
+    if unknown:
+        refusals.append(Refusal(Reason.NEEDS_REVIEW, ",".join(unknown)))
+    acquired_on = material.acquired_on
+    if acquired_on is None:
+        pass
+    elif material.language == LanguageCategory.JAPANESE:
+        if acquired_on < JAPANESE_ACQUIRED_FROM:
             refusals.append(Refusal(Reason.JAPANESE_ACQUIRED_BEFORE_1996))
-    elif material.acquired_on < FOREIGN_ACQUIRED_FROM:
+    elif material.language == LanguageCategory.FOREIGN and acquired_on < FOREIGN_ACQUIRED_FROM:
         refusals.append(Refusal(Reason.FOREIGN_ACQUIRED_BEFORE_1948))
-    if material.is_digitized:
+    if material.is_digitized or material.digitized_url:
         refusals.append(Refusal(Reason.DIGITIZED))
     if material.material_type in SERIAL_TYPES:
         refusals.append(Refusal(Reason.SERIAL, str(material.material_type)))
     if material.is_deteriorated:
         refusals.append(Refusal(Reason.DETERIORATED))
-    if material.is_rare:
+    if material.is_rare or material.material_type in RARE_TYPES:
         refusals.append(Refusal(Reason.RARE))
     if material.unsuitable:
         refusals.append(Refusal(Reason.UNSUITABLE, str(material.unsuitable)))

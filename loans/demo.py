@@ -104,6 +104,16 @@ DEMO: list[tuple[str, str, str, str, dt.date, str, dict[str, Any]]] = [
             "staff_note": "On exhibition until the end of the year. / 年末まで展示中です。",
         },
     ),
+    # A record whose language the import could not map: staff review it.
+    (
+        "D00000034",
+        "Sravnitel'naja grammatika",
+        "",
+        "",
+        D(2012, 1, 1),
+        "tokyo",
+        {"language_code": "und", "review_reasons": ["unknown_language"]},
+    ),
     # Several reasons at once.
     (
         "D00000033",

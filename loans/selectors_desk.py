@@ -160,7 +160,7 @@ def desk_scan(*, value: str, site: Site | None) -> Scan:
         handled_by = (
             loan.shipment.site
             if scan.action == LoanAction.CHECK_IN and loan.shipment
-            else loan.material.site
+            else loan.material.lending_site
         )
         if site is not None and handled_by.pk != site.pk:
             scan.other_site = handled_by

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from catalogue.models import (
     NON_BOOK_TYPES,
+    RARE_TYPES,
     SERIAL_TYPES,
     LanguageCategory,
     Material,
@@ -22,6 +23,7 @@ from catalogue.rules import (
     is_loanable,
     loanability,
     rejection_messages,
+    unknown_facts,
 )
 
 
@@ -33,6 +35,7 @@ def material(**kwargs) -> Material:
         "language": LanguageCategory.JAPANESE,
         "acquired_on": dt.date(2006, 4, 1),
         "material_type": MaterialType.BOOK,
+        "site_id": 1,
     }
     return Material(**{**defaults, **kwargs})
 
@@ -205,3 +208,83 @@ def test_the_date_rule_depends_only_on_language_and_date(language, acquired_on):
     assert is_loanable(material(language=language, acquired_on=acquired_on)) == (
         acquired_on >= cutoff
     )
+
+
+# --- unknown facts: staff review, never loanable -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("facts", "unknown"),
+    [
+        ({"material_type": ""}, ["unknown_type"]),
+        ({"material_type": "hologram"}, ["unknown_type"]),
+        ({"language": ""}, ["unknown_language"]),
+        ({"language": "latin"}, ["unknown_language"]),
+        ({"site_id": None}, ["no_site"]),
+        ({"acquired_on": None}, ["no_acquisition_date"]),
+        ({"review_reasons": ["unknown_type"]}, ["unknown_type"]),
+        (
+            {"site_id": None, "acquired_on": None, "language": ""},
+            ["unknown_language", "no_site", "no_acquisition_date"],
+        ),
+    ],
+)
+def test_a_material_with_an_unknown_fact_needs_review_and_is_not_loanable(facts, unknown):
+    m = material(**facts)
+    refusals = loanability(m)
+    assert not is_loanable(m)
+    assert refusals[0].code == Reason.NEEDS_REVIEW
+    assert refusals[0].detail == ",".join(unknown)
+    assert unknown_facts(m) == unknown
+
+
+def test_known_facts_need_no_review():
+    assert unknown_facts(material()) == []
+    assert unknown_facts(material(language=LanguageCategory.FOREIGN)) == []
+
+
+def test_the_review_message_names_each_unknown_fact_in_both_languages():
+    m = material(site_id=None, acquired_on=None)
+    refusal = loanability(m)[0]
+    assert refusal.message_en == (
+        "NDL staff must check this material before it can be lent: "
+        "holding site unknown, acquisition date unknown."
+    )
+    assert refusal.message_ja == (
+        "この資料は、貸出できるかどうかを当館職員が確認する必要があります："
+        "所蔵館が不明、受入日が不明。"
+    )
+
+
+def test_an_unknown_acquisition_date_skips_only_the_date_rule():
+    m = material(acquired_on=None, is_digitized=True)
+    assert codes(m) == [Reason.NEEDS_REVIEW, Reason.DIGITIZED]
+
+
+@pytest.mark.parametrize(
+    ("acquired_on", "expected"),
+    [
+        # Unknown language: either date rule could apply; the review says so.
+        (dt.date(1947, 12, 31), [Reason.NEEDS_REVIEW]),
+        (dt.date(1996, 1, 1), [Reason.NEEDS_REVIEW]),
+    ],
+)
+def test_an_unknown_language_applies_no_date_rule(acquired_on, expected):
+    assert codes(material(language="", acquired_on=acquired_on)) == expected
+
+
+@pytest.mark.parametrize("kind", sorted(RARE_TYPES))
+def test_classical_books_and_manuscripts_are_rare_by_type(kind):
+    assert codes(material(material_type=kind)) == [Reason.RARE]
+
+
+def test_every_material_type_has_a_loan_rule_group_or_is_a_book():
+    grouped = SERIAL_TYPES | NON_BOOK_TYPES | RARE_TYPES
+    assert set(MaterialType.values) - grouped == {MaterialType.BOOK}
+    assert not SERIAL_TYPES & NON_BOOK_TYPES
+    assert not RARE_TYPES & (SERIAL_TYPES | NON_BOOK_TYPES)
+
+
+def test_a_digital_collections_link_makes_the_material_digitized():
+    m = material(digitized_url="https://dl.ndl.go.jp/pid/1234567")
+    assert codes(m) == [Reason.DIGITIZED]

@@ -128,7 +128,7 @@ def shipment_dispatch(
                 _("One shipment leaves from one NDL site; the chosen items are held at several."),
                 code="mixed_sites",
             )
-        site = loans[0].material.site
+        site = loans[0].material.lending_site
         _check_staff_site(actor=actor, site_id=site.pk)
         if Shipment.objects.filter(tracking_number=number).exists():
             raise DomainError(
