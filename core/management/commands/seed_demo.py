@@ -16,14 +16,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalogue.models import Material
-from catalogue.rules import loanability
+from catalogue.rules import Reason, loanability
+from conversations.demo import demo_registration_thread_date, seed_demo_conversations
 from core.backup_codes import backup_codes_issue
 from core.identifiers import s10_check_digit
 from core.models import Site, SiteCode, User
 from core.roles import LENDING_STAFF, SUPERVISOR, roles_sync
 from loans.demo import seed_demo_catalogue
 from loans.models import LoanRequest, RequestChannel
-from loans.services.requests import loan_request_accept, loan_request_create
+from loans.services.requests import (
+    loan_request_accept,
+    loan_request_create,
+    loan_request_reject,
+)
 from loans.services.shipping import loan_pack, shipment_confirm_receipt, shipment_dispatch
 from registration import services
 from registration.models import Library, LibraryStatus
@@ -94,17 +99,25 @@ class Command(BaseCommand):
             waiting.status == LibraryStatus.UNDER_REVIEW
             and not waiting.application.letters.exists()
         ):
+            letter_dated = timezone.localdate() - dt.timedelta(days=20)
             services.application_request_info(
                 actor=admin,
                 application=waiting.application,
-                dated=timezone.localdate() - dt.timedelta(days=20),
+                dated=letter_dated,
                 summary=(
                     "Please tell us the conditions for using the scanner in your reading room."
                     " / 閲覧室でのスキャナーの利用条件をお知らせください。"
                 ),
             )
+            demo_registration_thread_date(
+                library=waiting,
+                when=dt.datetime.combine(
+                    letter_dated, dt.time(10), tzinfo=timezone.get_current_timezone()
+                ),
+            )
         materials = seed_demo_catalogue()
         self._demo_loans(library, admin, sites)
+        seed_demo_conversations(library=library, staff=admin)
         codes = {
             user.username: self._backup_codes(user, count=5 if user.is_superuser else 2)
             for user in User.objects.filter(is_staff=True, username__in=["admin", *SiteCode.values])
@@ -129,6 +142,7 @@ class Command(BaseCommand):
             f"Portal (libraries):  {base}{reverse('portal:login')}",
             f"  User ID {library.user_id} / {LIBRARY_PASSWORD}   ({library.name})",
             "Open applications: one under review, one waiting for information.",
+            "Messages: the library asks about its registration and about a refused request.",
             f"Catalogue: {materials} sample materials.",
             "=" * 64,
             "",
@@ -146,7 +160,7 @@ class Command(BaseCommand):
         tokyo = sites[SiteCode.TOKYO]
         loanable = [
             m for m in Material.objects.filter(site=tokyo).order_by("ndl_id") if not loanability(m)
-        ][:4]
+        ][:5]
         if len(loanable) < 4:
             return
         today = timezone.localdate()
@@ -159,6 +173,10 @@ class Command(BaseCommand):
         )
         for loan in loans[:3]:
             loan_request_accept(loan=loan, actor=admin)
+        # The fifth is in use in the reading room: refused, with its reason
+        # posted in the request's conversation (conversations.demo goes on).
+        for loan in loans[4:5]:
+            loan_request_reject(loan=loan, actor=admin, codes=[Reason.IN_USE])
         for loan in loans[:2]:
             loan_pack(loan_id=loan.pk, actor=admin)
         # Demo history only: date the requests as if made three weeks ago, so
@@ -168,6 +186,9 @@ class Command(BaseCommand):
         LoanRequest.objects.filter(pk__in=[loan.pk for loan in loans]).update(requested_at=started)
         LoanRequest.objects.filter(pk__in=[loan.pk for loan in loans[:3]]).update(
             decided_at=started + dt.timedelta(days=1)
+        )
+        LoanRequest.objects.filter(pk__in=[loan.pk for loan in loans[4:5]]).update(
+            decided_at=started + dt.timedelta(days=2)
         )
         LoanRequest.objects.filter(pk__in=[loan.pk for loan in loans[:2]]).update(
             packed_at=started + dt.timedelta(days=2)
