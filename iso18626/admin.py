@@ -40,6 +40,10 @@ def _code_shown(
 
 
 class PeerAgencyForm(forms.ModelForm):
+    endpoint_url = forms.URLField(
+        label=_("peer endpoint URL"), max_length=300, assume_scheme="https"
+    )
+
     class Meta:
         model = PeerAgency
         fields = ("library", "isil", "endpoint_url", "schema_version")
