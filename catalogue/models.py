@@ -195,6 +195,13 @@ class Material(models.Model):
     staff_excluded = models.BooleanField(_("excluded by staff"), default=False)
     staff_note = models.TextField(_("staff's reason for excluding"), blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # What search finds the material by (catalogue.search_text), derived from the
+    # fields above by services.search_index.material_search_vector_update; on
+    # PostgreSQL also the column search_vector (tsvector, GIN), outside the model.
+    search_title = models.TextField(_("title as searched"), blank=True, default="", editable=False)
+    search_names = models.TextField(
+        _("authors and publisher as searched"), blank=True, default="", editable=False
+    )
 
     class Meta:
         ordering = ["ndl_id"]

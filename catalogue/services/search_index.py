@@ -1,0 +1,97 @@
+"""The search index of the catalogue: kept current after every write.
+
+What a material is found by is derived from its catalogue fields by
+``catalogue.search_text`` and stored on the row: ``search_title`` and
+``search_names`` (normalised text, on every database) and, on PostgreSQL, the
+``search_vector`` tsvector of their bigrams and words under a GIN index
+(``catalogue_material_search_gin``, created by migration 0003, outside the
+model: SQLite has no such type). Whoever writes catalogue fields calls
+``material_search_vector_update`` with the ids written, inside the same
+transaction, so a search never sees a half-indexed material.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+
+from django.db import connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from ..models import Material
+from ..search_text import IndexText, index_text
+
+BATCH = 2000
+INDEXED_FIELDS = (
+    "title",
+    "title_transcription",
+    "author_names",
+    "author_transcriptions",
+    "responsibility",
+    "publisher",
+)
+
+
+def tsvector_literal(lexemes: Sequence[str]) -> str:
+    """``lexemes`` as PostgreSQL's tsvector input (each quoted, no positions)."""
+    return " ".join("'" + lex.replace("\\", "\\\\").replace("'", "''") + "'" for lex in lexemes)
+
+
+def material_index_text(values: dict[str, str]) -> IndexText:
+    """The ``IndexText`` of a material given its ``INDEXED_FIELDS`` (missing ones empty)."""
+    return index_text(**{name: values.get(name) or "" for name in INDEXED_FIELDS})
+
+
+def _batches(ids: Iterable[int]) -> Iterator[list[int]]:
+    iterator = iter(ids)
+    while batch := list(islice(iterator, BATCH)):
+        yield batch
+
+
+def material_search_vector_update(*, material_ids: Iterable[int] | None = None) -> int:
+    """Re-derive the search index of the given materials (all if ``None``).
+
+    In: material primary keys (any iterable; unknown ids are skipped). Out: the
+    number of rows updated. Call it after any write to ``INDEXED_FIELDS``,
+    including bulk imports (one statement per 2,000 rows). Derived data, so
+    no audit entry; it runs in the caller's transaction (or its own).
+    Raises nothing of its own; database errors propagate.
+    """
+    if material_ids is None:
+        material_ids = Material.objects.order_by("pk").values_list("pk", flat=True).iterator()
+    updated = 0
+    with transaction.atomic():
+        for batch in _batches(material_ids):
+            rows = Material.objects.filter(pk__in=batch).values("pk", *INDEXED_FIELDS)
+            texts = [(row["pk"], material_index_text(row)) for row in rows]
+            updated += write_index(connection, texts)
+    return updated
+
+
+def write_index(db: BaseDatabaseWrapper, texts: list[tuple[int, IndexText]]) -> int:
+    """Store each ``(pk, IndexText)`` on its material through the connection ``db``,
+    one statement for them all on PostgreSQL; return how many were given.
+    (Migration 0003 calls it too, to index the materials it finds.)"""
+    if not texts:
+        return 0
+    table = "catalogue_material"
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} AS m SET search_title = v.t, search_names = v.n, "  # noqa: S608 - our table name
+                "search_vector = v.vec::tsvector "
+                "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS v(id, t, n, vec) "
+                "WHERE m.id = v.id",
+                [
+                    [pk for pk, _ in texts],
+                    [text.title for _, text in texts],
+                    [text.names for _, text in texts],
+                    [tsvector_literal(text.lexemes()) for _, text in texts],
+                ],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET search_title = %s, search_names = %s WHERE id = %s",  # noqa: S608
+                [(text.title, text.names, pk) for pk, text in texts],
+            )
+    return len(texts)
