@@ -72,10 +72,23 @@ class RowError:
 
 
 @dataclass
+class RecordProblem:
+    """A record of an NDL file that was not imported, and where it is."""
+
+    position: str  # "record 12 (line 340)"
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.position}: {self.reason}"
+
+
+@dataclass
 class ImportResult:
     created: int = 0
     updated: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[RowError | RecordProblem] = field(default_factory=list)
+    # Records that wait for staff (a type or language that could not be mapped).
+    to_review: int = 0
 
 
 def _flag(value: str) -> bool:
