@@ -16,9 +16,31 @@ from core.i18n import current_language
 from core.identifiers import IdentifierError, fold, isbn_search_key, ndl_id_normalize
 
 from .forms import MaterialAdminForm
-from .models import Material
+from .models import Material, ReviewReason
 from .rules import loanability
 from .services.materials import material_save
+
+
+class ReviewQueueFilter(admin.SimpleListFilter):
+    """The review queue: materials an import could not map (``review_reasons``)."""
+
+    title = _("review queue")
+    parameter_name = "review"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Needs staff review")), ("no", _("Reviewed"))]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        # The same condition as the partial index catalogue_material_review.
+        in_queue = ~Q(review_reasons=[])
+        if self.value() == "yes":
+            return queryset.filter(in_queue)
+        if self.value() == "no":
+            return queryset.exclude(in_queue)
+        return queryset
+
+
+_REVIEW_LABELS = dict(ReviewReason.choices)
 
 
 @admin.register(Material)
@@ -33,9 +55,11 @@ class MaterialAdmin(admin.ModelAdmin):
         "material_type",
         "site",
         "loanable",
+        "to_review",
     )
     list_select_related = ("site",)
     list_filter = (
+        ReviewQueueFilter,
         "site",
         "language",
         "material_type",
@@ -47,9 +71,10 @@ class MaterialAdmin(admin.ModelAdmin):
         "market_available",
         "is_amusement",
         "staff_excluded",
+        "source_format",
     )
     search_fields = ("=ndl_id", "title", "responsibility", "=isbn")
-    readonly_fields = ("loanability_reasons", "updated_at")
+    readonly_fields = ("loanability_reasons", "to_review", "source_format", "updated_at")
     list_per_page = 50
     # Counting 200,000 rows for "of N total" costs more than the page itself.
     show_full_result_count = False
@@ -60,11 +85,23 @@ class MaterialAdmin(admin.ModelAdmin):
                 "fields": (
                     "ndl_id",
                     "title",
+                    "title_transcription",
                     "responsibility",
+                    "author_names",
+                    "author_transcriptions",
                     "publisher",
+                    "date_issued",
                     "year",
+                    "extent",
+                    "page_count",
                     "isbn",
+                    "issn",
+                    "jp_number",
+                    "periodicity",
+                    "language_code",
                     "call_number",
+                    "digitized_url",
+                    "source_format",
                     "site",
                 )
             },
@@ -74,6 +111,7 @@ class MaterialAdmin(admin.ModelAdmin):
             {
                 "fields": (
                     "loanability_reasons",
+                    "to_review",
                     "language",
                     "acquired_on",
                     "material_type",
@@ -95,6 +133,11 @@ class MaterialAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description=_("loanable"))
     def loanable(self, obj: Material) -> bool:
         return not loanability(obj)
+
+    @admin.display(description=_("why staff must review"))
+    def to_review(self, obj: Material) -> str:
+        """The import's reasons, in the staff member's language ("" when none)."""
+        return ", ".join(str(_REVIEW_LABELS.get(code, code)) for code in obj.review_reasons or [])
 
     @admin.display(description=_("why not loanable"))
     def loanability_reasons(self, obj: Material) -> str:

@@ -32,7 +32,7 @@ from core.identifiers import (
 from core.models import AuditEntry, Site, User
 from core.pagecache import portal_pages_touch_all
 
-from ..models import LanguageCategory, Material, MaterialType, Unsuitability
+from ..models import LanguageCategory, Material, MaterialType, ReviewReason, Unsuitability
 
 REQUIRED_COLUMNS = ("ndl_id", "title", "language", "acquired_on", "site")
 TEXT_COLUMNS = {
@@ -478,8 +478,10 @@ def material_save(
     """Staff create or edit one material (the admin's save).
 
     The NDL ID and ISBN are stored as ``core.identifiers`` reads them (the
-    ISBN as its compact ISBN-13). Raises ``DomainError`` for a malformed
-    identifier or any other invalid field; nothing is written then.
+    ISBN as its compact ISBN-13). A review reason an import gave (type or
+    language unknown) is dropped once staff have set that fact, which takes
+    the material out of the review queue. Raises ``DomainError`` for a
+    malformed identifier or any other invalid field; nothing is written then.
     """
     try:
         material.ndl_id = ndl_id_normalize(material.ndl_id or "")
@@ -490,6 +492,12 @@ def material_save(
         material.full_clean()
     except ValidationError as exc:
         raise DomainError(" ".join(exc.messages), code="invalid") from exc
+    # What staff have now set leaves the review queue.
+    known = {
+        ReviewReason.UNKNOWN_TYPE: material.material_type in MaterialType.values,
+        ReviewReason.UNKNOWN_LANGUAGE: material.language in LanguageCategory.values,
+    }
+    material.review_reasons = [r for r in material.review_reasons or [] if not known.get(r, False)]
     adding = material.pk is None
     with transaction.atomic():
         if not adding:
