@@ -46,6 +46,15 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("conversations", "thread"): ("view",),
         ("conversations", "message"): ("add", "view"),
         ("conversations", "staffnote"): ("add", "view"),
+        # Photocopies: decide requests, keep the fee table and the copy
+        # policies, record payments.
+        ("copies", "copypolicy"): ALL,
+        ("copies", "feerate"): ALL,
+        ("copies", "postalzone"): ALL,
+        ("copies", "copyrequest"): WORK,
+        ("copies", "copyqueueitem"): ("view",),
+        ("copies", "invoice"): ("view", "change"),
+        ("copies", "payment"): ("view",),
     },
     # Each site's lending staff: pull, pack and ship; check returns in.
     LENDING_STAFF: {
@@ -66,10 +75,15 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("conversations", "thread"): ("view",),
         ("conversations", "message"): ("add", "view"),
         ("conversations", "staffnote"): ("add", "view"),
+        # Photocopies: make the copies their site holds and send them.
+        ("copies", "copypolicy"): ("view",),
+        ("copies", "copyrequest"): ("view",),
+        ("copies", "copyqueueitem"): ("view", "change"),
+        ("copies", "invoice"): ("view",),
     },
 }
 # The supervisor may do everything in the domain apps and read the audit log.
-SUPERVISOR_APPS = ("registration", "catalogue", "loans", "returns", "conversations")
+SUPERVISOR_APPS = ("registration", "catalogue", "loans", "returns", "conversations", "copies")
 SUPERVISOR_EXTRA = {
     ("core", "auditentry"): ("view",),
     ("core", "outgoingmail"): ("view",),

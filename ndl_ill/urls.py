@@ -28,5 +28,6 @@ urlpatterns = [
     path("portal/registration/", include("registration.portal_urls")),
     path("portal/returns/", include("returns.portal_urls")),
     path("portal/messages/", include("conversations.portal_urls")),
+    path("portal/copies/", include("copies.portal_urls")),
     path("iso18626/", include("iso18626.urls")),
 ]

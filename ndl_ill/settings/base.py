@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "returns",
     "conversations",
     "iso18626",
+    "copies",
 ]
 
 MIDDLEWARE = [
@@ -291,6 +292,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=0),
         "options": {"expires": 6 * 60 * 60},
     },
+    "copies-nightly": {
+        "task": "copies.tasks.copies_nightly_task",
+        "schedule": crontab(hour=2, minute=15),
+        "options": {"expires": 6 * 60 * 60},
+    },
 }
 
 # --- Domain settings ------------------------------------------------------
@@ -306,6 +312,30 @@ NDL_ESTIMATED_TRANSIT_DAYS = env.int("NDL_ESTIMATED_TRANSIT_DAYS", default=10)
 NDL_RECEIPT_NOTICE_DAYS = env.list("NDL_RECEIPT_NOTICE_DAYS", cast=int, default=[4, 11, 25])
 # Outbox: retry a failed email with exponential back-off, at most this often.
 NDL_OUTBOX_MAX_ATTEMPTS = env.int("NDL_OUTBOX_MAX_ATTEMPTS", default=8)
+# Photocopies (copies/): an invoice issued on day D may be paid through day
+# D + NDL_COPY_PAYMENT_DAYS; from the day after, the library is reminded and
+# its new copy requests are refused until staff clear it. The parcel's weight
+# for postage is estimated from grams per sheet (by paper size) and packing.
+NDL_COPY_PAYMENT_DAYS = env.int("NDL_COPY_PAYMENT_DAYS", default=60)
+NDL_COPY_SHEET_GRAMS = {"a4": 4, "b4": 6, "a3": 8}
+NDL_COPY_PACKING_GRAMS = env.int("NDL_COPY_PACKING_GRAMS", default=50)
+# Printed on every copy invoice, in both languages.
+NDL_COPY_PAYMENT_INSTRUCTIONS_EN = env(
+    "NDL_COPY_PAYMENT_INSTRUCTIONS_EN",
+    default=(
+        "Pay by bank transfer in Japanese yen, quoting the invoice number, to the\n"
+        "account of the National Diet Library given by the ILL Section, Kansai-kan,\n"
+        "or with IFLA vouchers sent to the ILL Section. Bank charges are the payer's."
+    ),
+)
+NDL_COPY_PAYMENT_INSTRUCTIONS_JA = env(
+    "NDL_COPY_PAYMENT_INSTRUCTIONS_JA",
+    default=(
+        "請求書番号を明記の上、関西館図書館協力課ILL担当が指定する国立国会図書館の口座へ\n"
+        "日本円でお振り込みいただくか、IFLAバウチャーをILL担当までお送りください。\n"
+        "振込手数料はご負担ください。"
+    ),
+)
 # ISO 18626 (iso18626/): the NDL's agency id as "type:value"; peers' endpoints
 # must be https unless loopback http is allowed (local and test settings);
 # outgoing messages are retried with back-off for about two days.
