@@ -133,3 +133,15 @@ def test_the_migration_fills_the_counter_from_the_audit_entries() -> None:
     )
     migration.numbers_fill(apps, None)
     assert [_numbers(loan)[1] for loan in (two, none, capped, quiet)] == [2, 0, 1, 0]
+
+
+def test_the_japanese_notice_reads_as_japanese_with_a_readable_table(
+    django_capture_on_commit_callbacks,
+) -> None:
+    HeldLoanFactory(due_on=DUE, library__language=Language.JA)
+    _run(9, django_capture_on_commit_callbacks)
+    html = OutgoingMail.objects.get().body_html
+    assert "利用者ID\uff1a" in html and "返送先住所\uff1a" in html  # full-width colons
+    assert "ID: " not in html and "住所:" not in html
+    assert '<td style="border:1px solid' in html  # cells drawn in any mail client
+    assert '<address style="font-style:normal' in html
