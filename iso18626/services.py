@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import http.client
 import logging
 import re
+import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -913,19 +913,24 @@ def _queue(
         **fields,
     )
     body = supplying_message(message, family=_family(tx.peer)).decode()
-    try:
-        with transaction.atomic():
-            row = IsoMessage.objects.create(
-                transaction=tx,
-                direction=Direction.OUT,
-                kind=SUPPLYING_MESSAGE,
-                summary=(summary or f"{reason}: {status}")[:200],
-                body=body,
-                status=DeliveryStatus.QUEUED,
-                dedupe_key=key,
-            )
-    except IntegrityError:
-        return None
+    fields_ = {
+        "transaction": tx,
+        "direction": Direction.OUT,
+        "kind": SUPPLYING_MESSAGE,
+        "summary": (summary or f"{reason}: {status}")[:200],
+        "body": body,
+        "status": DeliveryStatus.QUEUED,
+        "dedupe_key": key,
+    }
+    if key is None:
+        row = IsoMessage.objects.create(**fields_)
+    else:
+        # A savepoint only where the key can clash (a message already queued).
+        try:
+            with transaction.atomic():
+                row = IsoMessage.objects.create(**fields_)
+        except IntegrityError:
+            return None
     transaction.on_commit(lambda: _enqueue(row.pk), robust=True)
     return row
 
@@ -1095,21 +1100,56 @@ def iso_message_backoff(*, attempts: int) -> timedelta:
     return min(timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), timedelta(hours=1))
 
 
+# One keep-alive connection per peer endpoint and worker thread.
+_connections = threading.local()
+
+
 def _post(url: str, body: bytes) -> tuple[int, bytes]:
-    """POST ``body`` to ``url``; (HTTP status, response body). Raises OSError on network errors."""
-    request = urllib.request.Request(  # noqa: S310 - https or loopback only (endpoint_url_clean)
-        url,
-        data=body,
-        method="POST",
-        headers={"Content-Type": "application/xml; charset=utf-8"},
+    """POST ``body`` to ``url``; (HTTP status, response body).
+
+    Keeps the connection open for the next message to the same peer. A
+    reused connection the peer had already closed is opened again once;
+    raises OSError on network errors and timeouts.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) URL: {url}")
+    pool: dict[tuple[str, str, int | None], http.client.HTTPConnection] = getattr(
+        _connections, "pool", {}
     )
-    try:
-        with urllib.request.urlopen(  # noqa: S310  # nosec B310 - scheme checked on setup
-            request, timeout=settings.NDL_ISO18626_TIMEOUT
-        ) as response:
-            return response.status, response.read(2 * 1024 * 1024)
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read(64 * 1024)
+    _connections.pool = pool
+    key = (parts.scheme, parts.hostname, parts.port)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    for _attempt in range(2):
+        conn = pool.get(key)
+        reused = conn is not None
+        if conn is None:
+            cls = (
+                http.client.HTTPSConnection
+                if parts.scheme == "https"
+                else http.client.HTTPConnection
+            )
+            conn = cls(parts.hostname, parts.port, timeout=settings.NDL_ISO18626_TIMEOUT)
+            pool[key] = conn
+        try:
+            conn.request("POST", target, body, {"Content-Type": "application/xml; charset=utf-8"})
+            response = conn.getresponse()
+            data = response.read(2 * 1024 * 1024)
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            conn.close()
+            pool.pop(key, None)
+            if reused:
+                continue  # the peer closed an idle connection: open a new one
+            raise
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            pool.pop(key, None)
+            raise
+        if response.will_close:
+            conn.close()
+            pool.pop(key, None)
+        return response.status, data
+    raise ConnectionError("the peer closed the connection twice")
 
 
 def iso_message_send(*, message_id: int) -> bool:
@@ -1144,7 +1184,7 @@ def iso_message_send(*, message_id: int) -> bool:
         started = time.monotonic()
         try:
             http_status, answer = _post(row.transaction.peer.endpoint_url, row.body.encode())
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, http.client.HTTPException) as exc:
             http_status, answer, error = 0, b"", f"{type(exc).__name__}: {exc}"
         else:
             error = ""

@@ -1,0 +1,259 @@
+"""Benchmark the ISO 18626 endpoint and outbox on PostgreSQL (targets: incoming
+at 8 concurrent clients >= 150 messages/s with p99 <= 100 ms; the outbox
+delivering >= 200 messages/s to a local receiver).
+
+    DATABASE_URL=postgres://USER@HOST:5432/ndl_bench_iso python bench/iso18626.py \\
+        [--seconds 15] [--clients 8] [--workers 3] [--outbox 2000]
+
+The database is created if missing and migrated; the ISO 18626 tables are
+emptied. Incoming: gunicorn serves the app on 127.0.0.1 (``--workers`` sync
+processes, persistent database connections); eight client threads, each a
+library's ILL system with its own security code, keep one HTTP connection
+each and send a mix of ``request`` (held for staff to identify: a
+transaction, a log row and an ExpectToSupply in the outbox), ``StatusRequest``
+and ``Renew``, and every answer is checked for ``messageStatus`` OK. Celery
+messages go to an in-memory broker, so the outbox is only written. Outbox:
+the queued rows are POSTed by ``iso_message_send`` (the Celery task's body)
+from four threads, one request's messages in order, to a receiver on
+127.0.0.1 that answers each with an OK confirmation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iso18626_settings")
+
+OK_CONFIRMATION = (
+    b'<ISO18626Message xmlns="http://illtransactions.org/2013/iso18626" '
+    b'xmlns:ill="http://illtransactions.org/2013/iso18626" ill:version="1.2">'
+    b"<supplyingAgencyMessageConfirmation><confirmationHeader>"
+    b"<timestamp>2026-11-20T10:00:00Z</timestamp>"
+    b"<timestampReceived>2026-11-20T10:00:00Z</timestampReceived>"
+    b"<messageStatus>OK</messageStatus></confirmationHeader>"
+    b"</supplyingAgencyMessageConfirmation></ISO18626Message>"
+)
+
+
+def receiver() -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(OK_CONFIRMATION)))
+            self.end_headers()
+            self.wfile.write(OK_CONFIRMATION)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def setup(clients: int, endpoint: str) -> list[dict[str, str]]:
+    import django
+    from django.core.management import call_command
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from nightly import ensure_database
+
+    ensure_database()
+    django.setup()
+    call_command("migrate", verbosity=0)
+    from iso18626.models import IsoMessage, IsoTransaction, PeerAgency
+    from iso18626.services import peer_setup
+    from registration.models import Library
+    from registration.tests.factories import LibraryFactory
+
+    IsoMessage.objects.all().delete()
+    IsoTransaction.objects.all().delete()
+    PeerAgency.objects.all().delete()
+    peers = []
+    for n in range(clients):
+        user_id = f"ILL-ZZ-{90000 + n:05d}"
+        library = Library.objects.filter(user_id=user_id).first() or LibraryFactory(
+            user_id=user_id, name=f"Bench Library {n}"
+        )
+        peer, code = peer_setup(
+            library=library, isil=f"US-BENCH{n}", endpoint_url=endpoint, actor=None
+        )
+        peers.append({"isil": peer.isil, "user_id": str(library.user_id), "code": code})
+    return peers
+
+
+def incoming(peers: list[dict[str, str]], port: int, seconds: float) -> dict[str, Any]:
+    sys.path.insert(0, str(ROOT))
+    from iso18626.tests.helpers import reqmsg_xml, request_xml
+
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def client(index: int, peer: dict[str, str]) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        n = 0
+        mine: list[float] = []
+        while time.monotonic() < stop:
+            request_id = f"bench-{index}-{n // 3}"
+            if n % 3 == 0:
+                body = request_xml(**peer, request_id=request_id, title=f"Unknown book {n}")
+            elif n % 3 == 1:
+                body = reqmsg_xml(**peer, request_id=request_id, action="StatusRequest")
+            else:
+                body = reqmsg_xml(**peer, request_id=request_id, action="Renew")
+            started = time.perf_counter()
+            conn.request("POST", "/iso18626/", body, {"Content-Type": "application/xml"})
+            answer = conn.getresponse().read()
+            mine.append(time.perf_counter() - started)
+            if b"<messageStatus>OK</messageStatus>" not in answer:
+                with lock:
+                    errors.append(answer[:300].decode(errors="replace"))
+            n += 1
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(i, p)) for i, p in enumerate(peers)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    latencies.sort()
+    return {
+        "messages": len(latencies),
+        "per_second": len(latencies) / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "errors": len(errors),
+        "first_error": errors[0] if errors else "",
+    }
+
+
+def outbox(extra: int) -> dict[str, Any]:
+    from django.db import connection
+
+    from iso18626.models import DeliveryStatus, IsoMessage, IsoTransaction
+    from iso18626.services import _queue, iso_message_send
+
+    # Top the outbox up to at least ``extra`` queued rows, ten per request.
+    txs = list(IsoTransaction.objects.select_related("peer").order_by("pk"))
+    queued = IsoMessage.objects.filter(direction="out", status=DeliveryStatus.QUEUED).count()
+    i = 0
+    while queued < extra and txs:
+        _queue(tx=txs[i % len(txs)], reason="StatusChange", status="ExpectToSupply", key=None)
+        queued += 1
+        i += 1
+    rows = list(
+        IsoMessage.objects.filter(direction="out", status=DeliveryStatus.QUEUED)
+        .order_by("pk")
+        .values_list("pk", "transaction_id")
+    )
+    by_tx: dict[int, list[int]] = {}
+    for pk, tx_id in rows:
+        by_tx.setdefault(tx_id, []).append(pk)
+    groups = list(by_tx.values())
+    connection.close()
+    lanes = 4
+
+    def lane(index: int) -> None:
+        from django.db import connection as conn
+
+        for group in groups[index::lanes]:
+            for pk in group:
+                iso_message_send(message_id=pk)
+        conn.close()
+
+    threads = [threading.Thread(target=lane, args=(i,)) for i in range(lanes)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    sent = IsoMessage.objects.filter(pk__in=[pk for pk, _ in rows], status=DeliveryStatus.SENT)
+    return {"messages": len(rows), "sent": sent.count(), "per_second": len(rows) / elapsed}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--outbox", type=int, default=2000)
+    args = parser.parse_args()
+
+    sink = receiver()
+    endpoint = f"http://127.0.0.1:{sink.server_port}/iso18626"
+    peers = setup(args.clients, endpoint)
+
+    port = 8799
+    server = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "ndl_ill.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            "sync",
+            "--log-level",
+            "warning",
+            "--keep-alive",
+            "30",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}"},
+    )
+    try:
+        for _ in range(100):
+            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            try:
+                probe.request("GET", "/iso18626/")
+                probe.getresponse().read()
+                break
+            except OSError:
+                time.sleep(0.2)
+            finally:
+                probe.close()
+        result = incoming(peers, port, args.seconds)
+    finally:
+        server.terminate()
+        server.wait(10)
+    print(
+        f"incoming: {result['messages']} messages from {args.clients} clients in "
+        f"{args.seconds:.0f} s = {result['per_second']:.0f} msg/s, p50 {result['p50_ms']:.1f} ms, "
+        f"p99 {result['p99_ms']:.1f} ms, errors {result['errors']} {result['first_error']}"
+    )
+    sent = outbox(args.outbox)
+    print(
+        f"outbox: {sent['sent']} of {sent['messages']} delivered and confirmed = "
+        f"{sent['per_second']:.0f} msg/s"
+    )
+    sink.shutdown()
+
+
+if __name__ == "__main__":
+    main()
