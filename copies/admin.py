@@ -65,6 +65,10 @@ from .services.requests import (
 )
 
 
+class CopiesMedia:
+    css = {"all": ["ndl_admin_lists.css", "copies/copies_admin.css"]}
+
+
 def _pdf(data: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -90,6 +94,8 @@ def _page(request: HttpRequest, model_admin: admin.ModelAdmin, **context: Any) -
 
 @admin.register(CopyPolicy)
 class CopyPolicyAdmin(admin.ModelAdmin):
+    Media = CopiesMedia
+
     list_display = (
         "material",
         "copyright_expired",
@@ -106,6 +112,8 @@ class CopyPolicyAdmin(admin.ModelAdmin):
 
 @admin.register(FeeRate)
 class FeeRateAdmin(admin.ModelAdmin):
+    Media = CopiesMedia
+
     list_display = (
         "kind",
         "paper_size",
@@ -134,6 +142,8 @@ class FeeRateAdmin(admin.ModelAdmin):
 
 @admin.register(PostalZone)
 class PostalZoneAdmin(admin.ModelAdmin):
+    Media = CopiesMedia
+
     list_display = ("country", "zone")
     list_filter = ("zone",)
 
@@ -144,6 +154,8 @@ _letter_url = admin_url_for("admin:copies_copyrequest_letter")
 
 @admin.register(CopyRequest)
 class CopyRequestAdmin(QuickRowsMixin, admin.ModelAdmin):
+    Media = CopiesMedia
+
     list_display = (
         "id",
         "decide",
@@ -436,6 +448,8 @@ _dispatch_url = admin_url_for("admin:copies_copyqueueitem_dispatch")
 class CopyQueueItemAdmin(QuickRowsMixin, admin.ModelAdmin):
     """A site's queue: accepted copies to make, then copies made to send."""
 
+    Media = CopiesMedia
+
     list_display = ("id", "work", "ndl_id", "call_number", "pages", "library", "status", "site")
     list_select_related = ("library", "material", "material__site")
     list_filter = ("status", "material__site")
@@ -622,6 +636,8 @@ _invoice_pdf_url = admin_url_for("admin:copies_invoice_pdf")
 
 @admin.register(Invoice)
 class InvoiceAdmin(QuickRowsMixin, admin.ModelAdmin):
+    Media = CopiesMedia
+
     list_display = (
         "number",
         "work",
@@ -795,6 +811,8 @@ class InvoiceAdmin(QuickRowsMixin, admin.ModelAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
+    Media = CopiesMedia
+
     list_display = ("invoice", "amount", "received_on", "method", "reference", "recorded_by")
     list_select_related = ("invoice", "recorded_by")
     list_filter = ("method",)

@@ -12,10 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Material
+from core.i18n import current_language
 from registration.models import Library
 
 from .models import ColourMode, CopyChannel, PaperSize, PaymentMethod
-from .rules import REFUSE_CODES, Part, reason_message
+from .rules import REFUSE_CODES, Part, Reason, reason_message
 
 
 class CopyPartForm(forms.Form):
@@ -101,10 +102,17 @@ class KeyInCopyForm(CopyPartForm):
 
 
 def _refuse_choices() -> list[tuple[str, str]]:
-    from core.i18n import current_language
-
+    """Each reason in the staff member's language; the code is only the value."""
     language = current_language()
-    return [(code, reason_message(code, language=language)) for code in REFUSE_CODES]
+    return [
+        (
+            code,
+            str(_("Other (say why in the note)"))
+            if code == Reason.OTHER
+            else reason_message(code, language=language),
+        )
+        for code in REFUSE_CODES
+    ]
 
 
 class DecideForm(forms.Form):

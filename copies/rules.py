@@ -187,6 +187,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
 }
 
+# Messages of the codes whose wording needs its detail, as given without one
+# (a staff member's refusal, the checklist of reasons).
+WITHOUT_DETAIL: dict[str, tuple[str, str]] = {
+    Reason.PAGES_BEYOND_EXTENT: (
+        "The pages asked for go beyond the end of the material.",
+        "指定されたページは資料の範囲を超えています。",
+    ),
+    Reason.LATEST_ISSUE: (
+        "The issue is the latest one: an article can be copied whole once the next issue "
+        "has been published. Please ask again then.",
+        "最新号のため、論文全体の複写は次号の刊行後に可能になります。"
+        "次号刊行後に改めてお申し込みください。",
+    ),
+    Reason.UNPAID_INVOICES: (
+        "Your library has copy invoices unpaid past the payment limit; the NDL accepts new "
+        "copy requests once they are paid.",
+        "支払期限を過ぎても未払いの複写料金請求があります。お支払いを確認するまで、"
+        "新たな複写の申込みはお受けできません。",
+    ),
+}
+
 # What a refusal's "{detail}" may name, in both languages.
 DETAIL_LABELS: dict[str, tuple[str, str]] = {
     "pages": ("the pages", "ページ"),
@@ -224,9 +245,11 @@ class Refusal:
     detail: str = ""
 
     def message(self, language: str = "en") -> str:
-        en, ja = MESSAGES[self.code]
-        template = ja if language == "ja" else en
         detail = self._detail(language)
+        en, ja = (
+            MESSAGES[self.code] if detail else WITHOUT_DETAIL.get(self.code, MESSAGES[self.code])
+        )
+        template = ja if language == "ja" else en
         if not detail:  # a staff refusal may give the code without saying which
             for sep in (": {detail}", "：{detail}", ". Pages asked for / pages in the work"):
                 template = template.replace(sep, "")
