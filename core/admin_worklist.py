@@ -48,6 +48,17 @@ COUNT_CAP = 10_000
 EMPTY = "-"
 
 
+class Row(dict[str, Any]):
+    """One row of a work list's page: the ``values()`` of one object, read
+    as ``row["field"]`` or, like the admin's objects, ``row.pk``."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 class CappedPaginator(Paginator):
     """Counts at most ``COUNT_CAP`` + 1 rows: ``SELECT count(*) FROM (… LIMIT
     10001)``. Pages past the cap are not offered; search or filter instead."""
@@ -195,10 +206,10 @@ class WorkListMixin(QuickRowsMixin):
     ) -> Paginator:
         return CappedPaginator(queryset, per_page, orphans, allow_empty_first_page)
 
-    def work_rows(self, request: HttpRequest, page: Any) -> list[dict[str, Any]]:
-        """The page's rows as dicts: one query (``page`` is the admin's sliced
+    def work_rows(self, request: HttpRequest, page: Any) -> list[Row]:
+        """The page's rows as ``Row``s: one query (``page`` is the admin's sliced
         queryset, filtered, searched and sorted)."""
-        return list(page.values("pk", *self.work_fields))
+        return [Row(row) for row in page.values("pk", *self.work_fields)]
 
     def work_page(self, request: HttpRequest, rows: list[dict[str, Any]]) -> dict[str, Any]:
         """What every row of the page needs (labels, links, a look-up for the

@@ -103,6 +103,7 @@ class NdlAdminSite(admin.AdminSite):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._wrapped_views: dict[tuple[Any, bool], Any] = {}
         self.add_action(export_as_csv, "export_as_csv")  # type: ignore[arg-type]
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[Any]:
@@ -122,7 +123,18 @@ class NdlAdminSite(admin.AdminSite):
 
     def admin_view(self, view: _View, cacheable: bool = False) -> _View:
         """Every admin view, with the selection of a list action checked first:
-        the admin would turn a tampered id into a server error."""
+        the admin would turn a tampered id into a server error.
+
+        Wrapped once per view: a ModelAdmin's URLs call this on every request
+        (``ModelAdmin.get_urls``' ``wrap``), and building the CSRF and cache
+        decorators again cost a tenth of a work list's time."""
+        key = (view, cacheable)
+        wrapped = self._wrapped_views.get(key)
+        if wrapped is None:
+            wrapped = self._wrapped_views[key] = self._admin_view(view, cacheable)
+        return wrapped
+
+    def _admin_view(self, view: _View, cacheable: bool) -> _View:
         inner = super().admin_view(view, cacheable)
 
         @wraps(view)

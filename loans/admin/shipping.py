@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.admin_rows import admin_url_for, with_list_filters
-from core.admin_worklist import WorkListMixin, choice_labels, day, link, moment, text
+from core.admin_worklist import Row, WorkListMixin, choice_labels, day, link, moment, text
 from core.errors import DomainError
 from core.i18n import in_japanese
 from core.models import Site
@@ -350,9 +350,9 @@ class ShipmentAdmin(WorkListMixin, admin.ModelAdmin):
         "undelivered_on",
     )
 
-    def work_rows(self, request: HttpRequest, page: Any) -> list[dict[str, Any]]:
+    def work_rows(self, request: HttpRequest, page: Any) -> list[Row]:
         # Which statuses each parcel's items are in, in the page's own query.
-        return list(page.values("pk", *self.work_fields, **shipment_status_flags()))
+        return [Row(row) for row in page.values("pk", *self.work_fields, **shipment_status_flags())]
 
     def work_page(self, request: HttpRequest, rows: Any) -> dict[str, Any]:
         # Labels once a page.

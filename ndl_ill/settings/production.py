@@ -26,6 +26,5 @@ CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
-STORAGES["staticfiles"] = {  # noqa: F405
-    "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-}
+# Whitenoise's compressed manifest storage, each URL worked out once per process.
+STORAGES["staticfiles"] = {"BACKEND": "core.staticstorage.ManifestStaticStorage"}  # noqa: F405
