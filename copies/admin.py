@@ -65,7 +65,7 @@ from .services.requests import (
 )
 
 
-class CopiesMedia:
+class CopiesMedia(QuickRowsMixin.Media):
     css = {"all": ["ndl_admin_lists.css", "copies/copies_admin.css"]}
 
 
