@@ -18,6 +18,7 @@ from django.utils import timezone
 from catalogue.models import Material
 from catalogue.rules import Reason, loanability
 from conversations.demo import demo_registration_thread_date, seed_demo_conversations
+from copies.demo import seed_demo_copies
 from core.backup_codes import backup_codes_issue
 from core.identifiers import s10_check_digit
 from core.models import Site, SiteCode, User
@@ -118,6 +119,7 @@ class Command(BaseCommand):
         materials = seed_demo_catalogue()
         self._demo_loans(library, admin, sites)
         seed_demo_conversations(library=library, staff=admin)
+        copies = seed_demo_copies(library=library, staff=admin)
         codes = {
             user.username: self._backup_codes(user, count=5 if user.is_superuser else 2)
             for user in User.objects.filter(is_staff=True, username__in=["admin", *SiteCode.values])
@@ -144,6 +146,8 @@ class Command(BaseCommand):
             "Open applications: one under review, one waiting for information.",
             "Messages: the library asks about its registration and about a refused request.",
             f"Catalogue: {materials} sample materials.",
+            f"Photocopies: {copies} copy requests (one sent with an invoice, partly paid);"
+            " an example fee table.",
             "=" * 64,
             "",
         ]
