@@ -110,7 +110,10 @@ def seed_demo_copies(*, library: Library, staff: User) -> int:
         colour=ColourMode.MONOCHROME,
         channel=CopyChannel.PORTAL,
         actor=None,
-        note="For a seminar on the history of Japanese libraries. / 日本の図書館史のゼミで使用します。",
+        note=(
+            "For a seminar on the history of Japanese libraries. / "
+            "日本の図書館史のゼミで使用します。"
+        ),
     )
     sent = copy_request_create(
         library=library,
