@@ -3,6 +3,10 @@
 A notice is rendered from ``templates/emails/<name>-subject.txt``,
 ``<name>-body.txt`` and ``<name>-body.html`` in the recipient's language,
 stored as an ``OutgoingMail`` row, and sent by a Celery task after commit.
+Rendering is done before the caller locks its rows (``mail_render``, then
+``mail_queue(rendered=…)`` inside the transaction), so template work never
+holds a lock; only a mail whose words depend on what was written under the
+lock (a User ID just issued) is rendered by ``mail_queue`` itself.
 
 No secret is stored: a mail that carries a set-password link holds a
 placeholder instead, and ``outgoing_mail_send`` puts a freshly signed link in
@@ -13,6 +17,7 @@ the admin, the audit log and every backup hold nothing that opens an account.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -42,12 +47,46 @@ def _render(name: str, context: dict[str, Any]) -> tuple[str, str, str]:
     return subject, text, html
 
 
+@dataclass(frozen=True)
+class RenderedMail:
+    """An email's subject, text and HTML, rendered and not yet queued."""
+
+    subject: str
+    text: str
+    html: str
+    # The body holds ``LINK_PLACEHOLDER`` for this user's set-password link.
+    password_set_for: User | None = None
+
+
+def mail_render(
+    *,
+    template: str,
+    context: dict[str, Any],
+    language: str = "en",
+    password_set_for: User | None = None,
+) -> RenderedMail:
+    """Render ``emails/<template>-subject.txt``, ``-body.txt`` and
+    ``-body.html`` in ``language``; no database write.
+
+    Call it before taking row locks (``select_for_update``), then hand the
+    result to ``mail_queue(rendered=…)`` inside the transaction: template
+    work never lengthens a lock. With ``password_set_for``, the templates'
+    ``{{ password_set_url }}`` becomes ``LINK_PLACEHOLDER``.
+    """
+    if password_set_for is not None:
+        context = {**context, "password_set_url": LINK_PLACEHOLDER}
+    with translation.override(language):
+        subject, text, html = _render(template, context)
+    return RenderedMail(subject, text, html, password_set_for)
+
+
 def mail_queue(
     *,
     to: list[str],
-    template: str,
-    context: dict[str, Any],
     dedupe_key: str,
+    rendered: RenderedMail | None = None,
+    template: str = "",
+    context: dict[str, Any] | None = None,
     language: str = "en",
     password_set_for: User | None = None,
 ) -> OutgoingMail | None:
@@ -55,14 +94,22 @@ def mail_queue(
 
     Must be called inside the caller's transaction: the row commits with the
     change it reports, and the send task is enqueued only after commit.
-    With ``password_set_for``, the templates' ``{{ password_set_url }}`` is
-    stored as ``LINK_PLACEHOLDER`` and the link for that user is made
-    when the mail is sent (``mail_secrets_fill``).
+    ``rendered`` is the mail made by ``mail_render`` before the caller took
+    its locks; ``template``, ``context``, ``language`` and
+    ``password_set_for`` render it here instead (``mail_render``'s arguments),
+    for a caller that holds no lock or whose mail depends on what it wrote
+    under one. The set-password link is made when the mail is sent
+    (``mail_secrets_fill``).
     """
-    if password_set_for is not None:
-        context = {**context, "password_set_url": LINK_PLACEHOLDER}
-    with translation.override(language):
-        subject, text, html = _render(template, context)
+    if rendered is None:
+        rendered = mail_render(
+            template=template,
+            context=context or {},
+            language=language,
+            password_set_for=password_set_for,
+        )
+    subject, text, html = rendered.subject, rendered.text, rendered.html
+    password_set_for = rendered.password_set_for
     try:
         with transaction.atomic():
             mail = OutgoingMail.objects.create(

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from core.emails import mail_queue
+from core.emails import mail_queue, mail_render
 from core.models import AuditEntry, Site
 from core.pagecache import library_pages_touch
 from loans.duedates import due_date_for
@@ -202,8 +202,8 @@ def overdue_notices_send(*, today: dt.date) -> tuple[int, int]:
 
 class OverdueNoticeRace(Exception):
     """Another run claimed a loan of this library's notice first (the rows are
-    locked, so only a database without row locks lets this happen): the
-    transaction is undone and that run's notice is the one sent."""
+    locked and checked first, so only a database without row locks lets this
+    happen): the transaction is undone and that run's notice is the one sent."""
 
     def __init__(self, *, library_id: int) -> None:
         super().__init__(f"overdue notice of library {library_id} claimed by another run")
@@ -225,74 +225,20 @@ def library_overdue_notify(*, library_id: int, today: dt.date, days: Sequence[in
 
 
 def _library_overdue_notify(*, library_id: int, today: dt.date, days: Sequence[int]) -> int:
-    with transaction.atomic():
-        # Locked in pk order, then re-checked by PostgreSQL against the WHERE
-        # clause: a concurrent run that got here first has already raised
-        # overdue_notices_sent, so this one finds nothing left to claim.
+    # Read and render first, holding no lock; then lock the same loans and
+    # check that nothing moved in between. A run that changed them meanwhile
+    # (another worker's notice, a return) makes this one read again.
+    for _attempt in range(3):
+        candidates = _overdue_candidates(today=today, days=days).filter(library_id=library_id)
         loans = list(
-            _overdue_candidates(today=today, days=days)
-            .filter(library_id=library_id)
-            .select_for_update(of=("self",))
-            .select_related("library", "material", "shipment__site")
-            .order_by("pk")
+            candidates.select_related("library", "material", "shipment__site").order_by("pk")
         )
         if not loans:
             return 0
+        items = _overdue_items(loans=loans, today=today, days=days)
         library = loans[0].library
-        # Loans that move to the same step and the same notice number are
-        # claimed by one statement.
-        claims: dict[tuple[int, int], list[int]] = defaultdict(list)
-        items: list[OverdueItem] = []
-        for loan in loans:
-            assert loan.due_on is not None  # noqa: S101 - guaranteed by the filter  # nosec B101
-            days_overdue = (today - loan.due_on).days
-            owed = _notices_owed(days_overdue=days_overdue, days=days)
-            number = loan.overdue_notice_number + 1
-            claims[(owed, number)].append(loan.pk)
-            items.append(
-                OverdueItem(
-                    loan=loan,
-                    days_overdue=days_overdue,
-                    notice_number=number,
-                    is_final=owed >= len(days),
-                    # Returns go to the site that sent the item.
-                    site=loan.shipment.site if loan.shipment else loan.material.lending_site,
-                    stage=owed,
-                )
-            )
-        for (owed, number), ids in claims.items():
-            # The conditional WHERE is the claim: the step only moves forward
-            # and notice ``number`` goes to the loan once. A run that lost the
-            # race finds the rows moved on and must send nothing.
-            claimed = LoanRequest.objects.filter(
-                pk__in=ids, overdue_notices_sent__lt=owed, overdue_notice_number=number - 1
-            ).update(overdue_notices_sent=owed, overdue_notice_number=number)
-            if claimed != len(ids):
-                raise OverdueNoticeRace(library_id=library_id)
-        library_pages_touch(library_ids=[library_id])
-        _audit_many(
-            action=OVERDUE_NOTICE_ACTION,
-            object_type=_LOAN_TYPE,
-            rows=(
-                (
-                    item.loan.pk,
-                    f"#{item.loan.pk} {item.loan.material.ndl_id}",
-                    {
-                        "notice": item.notice_number,
-                        "stage": item.stage,
-                        "days_overdue": item.days_overdue,
-                    },
-                )
-                for item in items
-            ),
-        )
         sites = list({item.site.pk: item.site for item in items}.values())
-        # One email covers several loan notices; its key names each of them
-        # (``overdue-<loan>-<n>``), hashed to fit the column.
-        parts = ",".join(f"overdue-{item.loan.pk}-{item.stage}" for item in items)
-        digest = hashlib.sha256(parts.encode()).hexdigest()[:32]
-        mail_queue(
-            to=[library.email],
+        rendered = mail_render(
             template="overdue",
             context={
                 "library": library,
@@ -302,10 +248,87 @@ def _library_overdue_notify(*, library_id: int, today: dt.date, days: Sequence[i
                 "is_final": any(item.is_final for item in items),
                 "lang": library.language,
             },
-            dedupe_key=f"overdue-{library.pk}-{digest}",
             language=library.language,
         )
-        return len(items)
+        read = [(loan.pk, loan.overdue_notices_sent, loan.overdue_notice_number) for loan in loans]
+        with transaction.atomic():
+            # Locked in pk order, then re-checked by PostgreSQL against the
+            # WHERE clause: a concurrent run that got here first has already
+            # moved the loans on, and this one finds them changed.
+            locked = list(
+                candidates.select_for_update(of=("self",))
+                .order_by("pk")
+                .values_list("pk", "overdue_notices_sent", "overdue_notice_number")
+            )
+            if locked != read:
+                continue
+            _overdue_claim(library_id=library_id, items=items)
+            # One email covers several loan notices; its key names each of
+            # them (``overdue-<loan>-<n>``), hashed to fit the column.
+            parts = ",".join(f"overdue-{item.loan.pk}-{item.stage}" for item in items)
+            digest = hashlib.sha256(parts.encode()).hexdigest()[:32]
+            mail_queue(
+                to=[library.email], rendered=rendered, dedupe_key=f"overdue-{library.pk}-{digest}"
+            )
+            return len(items)
+    return 0
+
+
+def _overdue_items(
+    *, loans: Sequence[LoanRequest], today: dt.date, days: Sequence[int]
+) -> list[OverdueItem]:
+    items: list[OverdueItem] = []
+    for loan in loans:
+        assert loan.due_on is not None  # noqa: S101 - guaranteed by the filter  # nosec B101
+        days_overdue = (today - loan.due_on).days
+        owed = _notices_owed(days_overdue=days_overdue, days=days)
+        items.append(
+            OverdueItem(
+                loan=loan,
+                days_overdue=days_overdue,
+                notice_number=loan.overdue_notice_number + 1,
+                is_final=owed >= len(days),
+                # Returns go to the site that sent the item.
+                site=loan.shipment.site if loan.shipment else loan.material.lending_site,
+                stage=owed,
+            )
+        )
+    return items
+
+
+def _overdue_claim(*, library_id: int, items: Sequence[OverdueItem]) -> None:
+    """Record the notice on each loan and in the audit log; inside the lock."""
+    # Loans that move to the same step and the same notice number are
+    # claimed by one statement.
+    claims: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for item in items:
+        claims[(item.stage, item.notice_number)].append(item.loan.pk)
+    for (owed, number), ids in claims.items():
+        # The conditional WHERE is the claim: the step only moves forward and
+        # notice ``number`` goes to the loan once. A run that lost the race
+        # finds the rows moved on and must send nothing.
+        claimed = LoanRequest.objects.filter(
+            pk__in=ids, overdue_notices_sent__lt=owed, overdue_notice_number=number - 1
+        ).update(overdue_notices_sent=owed, overdue_notice_number=number)
+        if claimed != len(ids):
+            raise OverdueNoticeRace(library_id=library_id)
+    library_pages_touch(library_ids=[library_id])
+    _audit_many(
+        action=OVERDUE_NOTICE_ACTION,
+        object_type=_LOAN_TYPE,
+        rows=(
+            (
+                item.loan.pk,
+                f"#{item.loan.pk} {item.loan.material.ndl_id}",
+                {
+                    "notice": item.notice_number,
+                    "stage": item.stage,
+                    "days_overdue": item.days_overdue,
+                },
+            )
+            for item in items
+        ),
+    )
 
 
 def loans_overdue_escalate(*, today: dt.date) -> int:

@@ -13,7 +13,8 @@ import pytest
 import time_machine
 from django.apps import apps
 from django.core import mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from core.models import AuditEntry, OutgoingMail
 from loans.models import LoanRequest, LoanStatus
@@ -21,6 +22,7 @@ from loans.services import nightly
 from loans.services.nightly import nightly_run
 from loans.tests.factories_nightly import HeldLoanFactory
 from registration.models import Language
+from registration.tests.factories import LibraryFactory
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 DUE = dt.date(2026, 5, 10)
@@ -80,12 +82,12 @@ def test_a_late_first_notice_is_number_1_at_a_later_step(django_capture_on_commi
     assert [(e.data["notice"], e.data["stage"]) for e in entries] == [(1, 3), (2, 4)]
 
 
-def test_a_run_that_loses_the_claim_sends_nothing(
+def test_a_run_that_finds_the_loans_moved_on_sends_nothing(
     monkeypatch, django_capture_on_commit_callbacks
 ) -> None:
-    """Another run claims the loan between this run's read and its UPDATE
-    (what the row lock prevents on PostgreSQL): the conditional UPDATE finds
-    the number moved on, and this run queues no notice and writes nothing."""
+    """Another run sends the notice between this run's read (and render) and
+    its lock: this run finds the loans changed, reads again, finds nothing
+    due and queues nothing; the other run's numbers stand."""
     loan = HeldLoanFactory(due_on=DUE, status=LoanStatus.OVERDUE)
     real = nightly._notices_owed
 
@@ -103,8 +105,52 @@ def test_a_run_that_loses_the_claim_sends_nothing(
     assert covered == 0
     assert OutgoingMail.objects.count() == 0
     assert not AuditEntry.objects.filter(action="loan.overdue_notice").exists()
-    # The stand-in claim was made inside this run's transaction: undone with it.
-    assert _numbers(loan) == (0, 0)
+    assert _numbers(loan) == (1, 1)
+
+
+def test_a_claim_that_fails_undoes_the_whole_notice(monkeypatch) -> None:
+    """Without row locks (the check passed, the UPDATE finds the row moved):
+    the conditional UPDATE refuses, and nothing of the notice is written."""
+    loans = HeldLoanFactory.create_batch(2, due_on=DUE, status=LoanStatus.OVERDUE)
+    LoanRequest.objects.filter(pk=loans[1].pk).update(library=loans[0].library)
+    real = nightly._overdue_claim
+
+    def moved_just_before(**kwargs):  # type: ignore[no-untyped-def]
+        LoanRequest.objects.filter(pk=loans[1].pk).update(
+            overdue_notices_sent=1, overdue_notice_number=1
+        )
+        return real(**kwargs)
+
+    monkeypatch.setattr(nightly, "_overdue_claim", moved_just_before)
+    covered = nightly.library_overdue_notify(
+        library_id=loans[0].library_id, today=DUE + dt.timedelta(days=1), days=[1, 8, 22, 43]
+    )
+    assert covered == 0
+    assert OutgoingMail.objects.count() == 0
+    assert _numbers(loans[0]) == (0, 0)
+
+
+def test_the_notice_is_rendered_before_any_row_is_locked(monkeypatch) -> None:
+    library = LibraryFactory()
+    HeldLoanFactory.create_batch(3, due_on=DUE, library=library, status=LoanStatus.OVERDUE)
+    locks_at_render: list[int] = []
+    real = nightly.mail_render
+
+    with CaptureQueriesContext(connection) as queries:
+
+        def spy(**kwargs):  # type: ignore[no-untyped-def]
+            locks_at_render.append(sum("FOR UPDATE" in q["sql"] for q in queries.captured_queries))
+            return real(**kwargs)
+
+        monkeypatch.setattr(nightly, "mail_render", spy)
+        covered = nightly.library_overdue_notify(
+            library_id=library.pk, today=DUE + dt.timedelta(days=1), days=[1, 8, 22, 43]
+        )
+    assert covered == 3
+    assert locks_at_render == [0]
+    assert OutgoingMail.objects.count() == 1
+    if connection.vendor == "postgresql":
+        assert any("FOR UPDATE" in q["sql"] for q in queries.captured_queries)
 
 
 def test_the_number_never_runs_ahead_of_the_steps() -> None:
