@@ -61,4 +61,4 @@ def work_actions(context: Any, index: int = 0) -> SafeString:
                 f"{escape(_('Clear selection'))}</a></span>",
             ]
     parts.append("</div>")
-    return mark_safe("".join(parts))  # noqa: S308 - every value is escaped above  # nosec B308, B703
+    return mark_safe("\n".join(parts))  # noqa: S308 - every value is escaped above  # nosec B308, B703
