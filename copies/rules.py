@@ -40,27 +40,20 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from catalogue.models import MaterialType
+
 # The NDL Digital Collections, where a digitized material is read and printed.
 DIGITAL_COLLECTIONS_URL = "https://dl.ndl.go.jp/"
 
-# Material types (``catalogue.models.MaterialType`` values) by what the rules
-# make of them. Values a catalogue does not use are harmless here.
-PERIODICAL_TYPES = frozenset({"serial", "periodical", "newspaper"})
-ELECTRONIC_TYPES = frozenset({"electronic_resource", "electronic", "online_resource"})
+# Material types by what the rules make of them. An article record is read in
+# its serial: it is pinpointed and copied as a periodical's article. Still
+# images, kits and objects are not audio-visual; staff flag them if need be.
+PERIODICAL_TYPES = frozenset(
+    {MaterialType.SERIAL, MaterialType.PERIODICAL, MaterialType.NEWSPAPER, MaterialType.ARTICLE}
+)
+ELECTRONIC_TYPES = frozenset({MaterialType.ELECTRONIC_RESOURCE})
 AUDIO_VISUAL_TYPES = frozenset(
-    {
-        "phonographic_record",
-        "sound_recording",
-        "sound",
-        "audio",
-        "moving_image",
-        "moving_images",
-        "video",
-        "video_recording",
-        "film",
-        "audio_visual",
-        "audiovisual",
-    }
+    {MaterialType.PHONOGRAPHIC_RECORD, MaterialType.SOUND, MaterialType.MOVING_IMAGE}
 )
 
 
@@ -363,7 +356,7 @@ def material_refusals(*, material: MaterialFacts, policy: PolicyFacts | None) ->
     facts: PolicyFacts = policy or NoPolicy()
     kind = str(material.material_type)
     refusals: list[Refusal] = []
-    if facts.residential_map or kind == "residential_map":
+    if facts.residential_map:
         refusals.append(Refusal(Reason.RESIDENTIAL_MAP))
     if kind in ELECTRONIC_TYPES:
         refusals.append(Refusal(Reason.ELECTRONIC))

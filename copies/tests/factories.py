@@ -73,8 +73,7 @@ def fee_table(
 class BookFactory(MaterialFactory):
     """A 300-page book (its extent known from the record)."""
 
-    if any(f.name == "page_count" for f in MaterialFactory._meta.model._meta.fields):  # TEMP
-        page_count = 300
+    page_count = 300
 
 
 class CopyRequestFactory(factory.django.DjangoModelFactory):

@@ -75,6 +75,17 @@ def test_an_article_of_a_superseded_issue_is_copied_whole() -> None:
     assert [n.code for n in check.notes] == [Note.WHOLE_ARTICLE]
 
 
+def test_an_article_record_is_pinpointed_and_copied_as_a_periodicals_article() -> None:
+    article = book(material_type="article", page_count=None)
+    assert copy_check(material=article, policy=None, part=ARTICLE).ok
+    bare = Part(pages_from=3, pages_to=9, research_declared=True)
+    assert copy_check(material=article, policy=None, part=bare).codes == [Reason.PART_NOT_GIVEN]
+
+
+def test_still_images_are_left_to_staff_flags() -> None:
+    assert copy_check(material=book(material_type="still_image"), policy=None, part=PART).ok
+
+
 def test_an_article_of_the_latest_issue_is_refused_with_the_issue_named() -> None:
     policy = replace(NoPolicy(), latest_issue="vol.12 no.3")
     check = copy_check(material=periodical(), policy=policy, part=ARTICLE)
@@ -141,7 +152,7 @@ def test_the_research_declaration_and_one_copy_are_required() -> None:
         (book(), replace(NoPolicy(), residential_map=True), Reason.RESIDENTIAL_MAP),
         (book(material_type="electronic_resource"), None, Reason.ELECTRONIC),
         (book(material_type="phonographic_record"), None, Reason.AUDIO_VISUAL),
-        (book(material_type="sound_recording"), None, Reason.AUDIO_VISUAL),
+        (book(material_type="sound"), None, Reason.AUDIO_VISUAL),
         (book(material_type="moving_image"), None, Reason.AUDIO_VISUAL),
         (book(), replace(NoPolicy(), forbidden=True, forbidden_note="brittle"), Reason.FORBIDDEN),
     ],
