@@ -99,6 +99,23 @@ def setup(clients: int, endpoint: str) -> list[dict[str, str]]:
     return peers
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU of ``pid`` and its children (gunicorn's workers), from /proc."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def incoming(peers: list[dict[str, str]], port: int, seconds: float) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
     from iso18626.tests.helpers import reqmsg_xml, request_xml
@@ -184,14 +201,20 @@ def outbox(extra: int) -> dict[str, Any]:
         conn.close()
 
     threads = [threading.Thread(target=lane, args=(i,)) for i in range(lanes)]
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.monotonic() - started
+    cpu = time.process_time() - cpu_started
     sent = IsoMessage.objects.filter(pk__in=[pk for pk, _ in rows], status=DeliveryStatus.SENT)
-    return {"messages": len(rows), "sent": sent.count(), "per_second": len(rows) / elapsed}
+    return {
+        "messages": len(rows),
+        "sent": sent.count(),
+        "per_second": len(rows) / elapsed,
+        "cpu_ms": cpu * 1000 / max(len(rows), 1),
+    }
 
 
 def main() -> None:
@@ -238,7 +261,10 @@ def main() -> None:
                 time.sleep(0.2)
             finally:
                 probe.close()
+        load = os.getloadavg()[0]
+        cpu_before = cpu_seconds(server.pid)
         result = incoming(peers, port, args.seconds)
+        cpu = cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
         server.wait(10)
@@ -247,10 +273,15 @@ def main() -> None:
         f"{args.seconds:.0f} s = {result['per_second']:.0f} msg/s, p50 {result['p50_ms']:.1f} ms, "
         f"p99 {result['p99_ms']:.1f} ms, errors {result['errors']} {result['first_error']}"
     )
+    print(
+        f"  app CPU {cpu * 1000 / max(result['messages'], 1):.1f} ms per message "
+        f"(gunicorn workers); load average at the start {load:.1f} on {os.cpu_count()} CPUs"
+    )
     sent = outbox(args.outbox)
     print(
         f"outbox: {sent['sent']} of {sent['messages']} delivered and confirmed = "
-        f"{sent['per_second']:.0f} msg/s"
+        f"{sent['per_second']:.0f} msg/s; CPU {sent['cpu_ms']:.1f} ms per message "
+        "(sender and receiver, one process)"
     )
     sink.shutdown()
 

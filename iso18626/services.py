@@ -318,8 +318,14 @@ def _message_receive(*, body: bytes) -> tuple[bytes, bool]:
         incoming = parse(body)
         _header_check(incoming)
         peer = peer_authenticate(incoming=incoming)
-        with transaction.atomic():
-            return _dispatch(peer=peer, incoming=incoming, body=body, received_at=received_at)
+        try:
+            with transaction.atomic():
+                return _dispatch(peer=peer, incoming=incoming, body=body, received_at=received_at)
+        except IntegrityError:
+            # The same request id at the same moment from two connections: the
+            # other one committed it; this one, run again, finds it.
+            with transaction.atomic():
+                return _dispatch(peer=peer, incoming=incoming, body=body, received_at=received_at)
     except ProtocolError as exc:
         logger.info("iso18626: answered ERROR %s %s", exc.error_type, exc.value)
         answer = confirmation(
@@ -484,19 +490,16 @@ def _on_request(
         )  # fmt: skip
         return answer, True
     service_type = incoming.text("serviceInfo/serviceType") or "Loan"
-    try:
-        with transaction.atomic():
-            tx = IsoTransaction.objects.create(
-                peer=peer,
-                requesting_request_id=request_id,
-                state=TransactionState.IDENTIFY,
-                service_type=service_type,
-                bibliographic=_bibliographic(incoming),
-                version=incoming.version,
-            )
-    except IntegrityError:
-        # The same request id at the same moment: the other one made it.
-        return answer, True
+    # No savepoint: a concurrent duplicate fails the whole transaction with
+    # IntegrityError, and ``_message_receive`` runs it again.
+    tx = IsoTransaction.objects.create(
+        peer=peer,
+        requesting_request_id=request_id,
+        state=TransactionState.IDENTIFY,
+        service_type=service_type,
+        bibliographic=_bibliographic(incoming),
+        version=incoming.version,
+    )
     _log_in(tx=tx, incoming=incoming, body=body, answer=answer, ok=True, summary="request")
     if service_type != "Loan":
         tx.state = TransactionState.UNFILLED
@@ -512,6 +515,7 @@ def _on_request(
                 "複写の申込みは受け付けていません。",
             ),
             key=f"unfilled:{tx.pk}",
+            fresh=True,
         )
         return answer, True
     material = material_identify(bibliographic=tx.bibliographic)
@@ -525,6 +529,7 @@ def _on_request(
                 "ご依頼の書誌事項から職員が資料を特定します。",
             ),
             key=f"expect:{tx.pk}",
+            fresh=True,
         )
         return answer, True
     _loan_try(tx=tx, material=material, actor=_library_user(peer.library))
@@ -896,12 +901,14 @@ def _queue(
     status: str,
     key: str | None,
     summary: str = "",
+    fresh: bool = False,
     **fields: Any,
 ) -> IsoMessage | None:
     """Put one supplyingAgencyMessage for ``tx`` in the outbox; POST it after commit.
 
     ``key`` makes the message unique (None: every call is a new message);
-    returns None when a message with that key was already queued.
+    returns None when a message with that key was already queued. ``fresh``:
+    ``tx`` was created in this transaction, so no key of it can exist yet.
     """
     message = SupplyingMessage(
         supplying_agency=ndl_agency_id(),
@@ -922,7 +929,7 @@ def _queue(
         "status": DeliveryStatus.QUEUED,
         "dedupe_key": key,
     }
-    if key is None:
+    if key is None or fresh:
         row = IsoMessage.objects.create(**fields_)
     else:
         # A savepoint only where the key can clash (a message already queued).
