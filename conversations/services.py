@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_log
-from core.emails import STAFF_LANGUAGE, mail_queue
+from core.emails import STAFF_LANGUAGE, RenderedMail, mail_queue, mail_render
 from core.errors import DomainError
 from core.pagecache import library_pages_touch
 from loans.models import LoanRequest
@@ -142,6 +142,8 @@ def _message_write(
     *, subject: Subject, author: User | None, sender: str, body: str, email: bool
 ) -> Message:
     now = timezone.now()
+    # The other side's email is rendered before the thread is locked.
+    mail = _message_mail(subject=subject, sender=sender, body=body) if email else None
     with transaction.atomic():
         thread = _thread_lock(subject)
         message = Message.objects.create(
@@ -159,8 +161,9 @@ def _message_write(
             obj=thread,
             data={"message": message.pk, "sender": sender, "length": len(body)},
         )
-        if email:
-            _message_email(thread=thread, message=message)
+        if mail is not None:
+            to, rendered = mail
+            mail_queue(to=to, rendered=rendered, dedupe_key=f"conversation-message:{message.pk}")
         if sender == Side.NDL:
             # The library's dashboard lists unread messages from the NDL.
             library_pages_touch(library_ids=[thread.library_id])
@@ -180,36 +183,39 @@ def _note_write(*, subject: Subject, author: User, body: str) -> StaffNote:
     return note
 
 
-def _message_email(*, thread: Thread, message: Message) -> None:
-    library = Library.objects.get(pk=thread.library_id)
+def _message_mail(*, subject: Subject, sender: str, body: str) -> tuple[list[str], RenderedMail]:
+    """The recipients and the rendered email that tell the other side of a
+    message: the library in its language, the ILL Section in Japanese."""
+    library = subject.library if isinstance(subject, LoanRequest) else subject
+    loan_request_id = subject.pk if isinstance(subject, LoanRequest) else None
     base = settings.NDL_PORTAL_BASE_URL.rstrip("/")
-    if message.sender == Side.NDL:
-        if thread.loan_request_id is not None:
-            path = reverse("conversations:request", kwargs={"pk": thread.loan_request_id})
+    if sender == Side.NDL:
+        if loan_request_id is not None:
+            path = reverse("conversations:request", kwargs={"pk": loan_request_id})
         else:
             path = reverse("conversations:registration")
         to, language, template = [library.email], library.language, "message-to-library"
     else:
-        if thread.loan_request_id is not None:
+        if loan_request_id is not None:
             path = reverse(
-                "admin:conversations_thread_request", kwargs={"loan_pk": thread.loan_request_id}
+                "admin:conversations_thread_request", kwargs={"loan_pk": loan_request_id}
             )
         else:
             path = reverse("admin:conversations_thread_library", kwargs={"library_pk": library.pk})
         to = [settings.NDL_ILL_SECTION_EMAIL]
         language, template = NDL_LANGUAGE, "message-to-ndl"
-    mail_queue(
-        to=to,
+    rendered = mail_render(
         template=template,
         context={
             "library": library,
-            "loan_request_id": thread.loan_request_id,
-            "message": message,
+            "loan_request_id": loan_request_id,
+            # Not saved yet: the templates quote its words only.
+            "message": Message(sender=sender, body=body),
             "url": base + path,
         },
-        dedupe_key=f"conversation-message:{message.pk}",
         language=language,
     )
+    return to, rendered
 
 
 def thread_mark_read(*, subject: Subject, reader: User) -> int:

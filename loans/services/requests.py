@@ -14,7 +14,7 @@ from catalogue.models import Material
 from catalogue.rules import REJECT_CODES, Reason, loanability, rejection_messages
 from conversations.services import ndl_message_record
 from core.audit import audit_log
-from core.emails import mail_queue
+from core.emails import mail_queue, mail_render
 from core.errors import DomainError
 from core.i18n import current_language
 from core.models import User
@@ -210,9 +210,21 @@ def loan_request_cancel(*, loan: LoanRequest, actor: User | None) -> LoanRequest
 
 def loan_request_accept(*, loan: LoanRequest, actor: User | None) -> LoanRequest:
     """Staff agree to lend: the item goes to its site's pull queue."""
+    # The library's email is rendered before the loan is locked.
+    library = Library.objects.get(pk=loan.library_id)
+    material = Material.objects.get(pk=loan.material_id)
+    rendered = mail_render(
+        template="request-accepted",
+        context={
+            "library": library,
+            "loan": loan,
+            "material": material,
+            "detail_path": reverse("loans:request_detail", args=[loan.pk]),
+        },
+        language=library.language,
+    )
     with transaction.atomic():
         locked = _lock(loan)
-        material = Material.objects.get(pk=locked.material_id)
         move_check(loan=locked, action=LoanAction.ACCEPT)
         refusals = loanability(material)
         if refusals:
@@ -233,18 +245,10 @@ def loan_request_accept(*, loan: LoanRequest, actor: User | None) -> LoanRequest
             action="loans.loan_request.accept",
             update_fields=("decided_at", "decided_by"),
         )
-        library = Library.objects.get(pk=locked.library_id)
         mail_queue(
             to=[library.email],
-            template="request-accepted",
-            context={
-                "library": library,
-                "loan": locked,
-                "material": material,
-                "detail_path": reverse("loans:request_detail", args=[locked.pk]),
-            },
+            rendered=rendered,
             dedupe_key=f"loan-request-accepted:{locked.pk}",
-            language=library.language,
         )
     return locked
 
@@ -272,6 +276,17 @@ def loan_request_reject(
 ) -> LoanRequest:
     """Staff cannot lend: record why and tell the library in its language."""
     chosen = clean_reject_codes(codes=codes, note=note)
+    # The library's email is rendered before the loan is locked.
+    library = Library.objects.get(pk=loan.library_id)
+    material = Material.objects.get(pk=loan.material_id)
+    reasons = rejection_messages(
+        material=material, codes=chosen, note=note.strip(), language=library.language
+    )
+    rendered = mail_render(
+        template="request-rejected",
+        context={"library": library, "loan": loan, "material": material, "reasons": reasons},
+        language=library.language,
+    )
     with transaction.atomic():
         locked = _lock(loan)
         move_check(loan=locked, action=LoanAction.REJECT)
@@ -287,17 +302,10 @@ def loan_request_reject(
             data={"codes": chosen, "note": locked.reject_note},
             update_fields=("reject_codes", "reject_note", "decided_at", "decided_by"),
         )
-        library = Library.objects.get(pk=locked.library_id)
-        material = Material.objects.get(pk=locked.material_id)
-        reasons = rejection_messages(
-            material=material, codes=chosen, note=locked.reject_note, language=library.language
-        )
         mail_queue(
             to=[library.email],
-            template="request-rejected",
-            context={"library": library, "loan": locked, "material": material, "reasons": reasons},
+            rendered=rendered,
             dedupe_key=f"loan-request-rejected:{locked.pk}",
-            language=library.language,
         )
         # The explanation is also posted in the request's conversation, where
         # the library can ask about it; the email above already carries it.
