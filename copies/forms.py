@@ -143,7 +143,7 @@ class PaymentForm(forms.Form):
         label=_("Amount (yen)"), max_digits=10, decimal_places=2, min_value=Decimal("0.01")
     )
     received_on = forms.DateField(label=_("Received on"), initial=timezone.localdate)
-    method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
+    method = forms.ChoiceField(label=_("Paid by"), choices=PaymentMethod.choices)
     reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
 
     def clean_received_on(self) -> dt.date:
