@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from core.identifiers import (
     IdentifierError,
-    isbn_normalize,
     issn_normalize,
     jp_number_normalize,
     ndl_id_normalize,
@@ -205,6 +205,7 @@ _PRECEDENCE: list[str] = [
 ]
 
 
+@lru_cache(maxsize=1024)
 def _type_key(word: str) -> str:
     word = word.strip().rstrip("/")
     word = word.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
@@ -246,6 +247,9 @@ _YEAR = re.compile(r"(?<![0-9])([0-9]{4})(?![0-9])")
 
 def year_of(date_issued: str) -> int | None:
     """The year of a W3CDTF (or looser) date: its first four-digit number."""
+    if date_issued[:4].isdigit() and date_issued[:4].isascii() and not date_issued[4:5].isdigit():
+        year = int(date_issued[:4])
+        return year if year >= 1 else None
     match = _YEAR.search(unicodedata.normalize("NFKC", date_issued))
     if not match:
         return None
@@ -257,6 +261,9 @@ def year_of(date_issued: str) -> int | None:
 _PAGES = re.compile(r"([0-9]+)\s*(?:p\b|p\.|pp\b|pages?\b|頁|ページ|ﾍﾟｰｼﾞ|丁)", re.IGNORECASE)
 
 
+_VOLUMES = re.compile(r"[0-9]+\s*(?:冊|v\.|vols?\b|volumes?\b)", re.IGNORECASE)
+
+
 def page_count_of(extent: str) -> int | None:
     """The number of pages an extent statement gives, or None.
 
@@ -265,9 +272,9 @@ def page_count_of(extent: str) -> int | None:
     ``"300p 図版14p"`` are 300; ``"300頁"`` is 300. A statement of several volumes
     (``"2冊 (前182, 後編178p)"``) or with no pages gives None.
     """
-    text = unicodedata.normalize("NFKC", extent)
+    text = extent if extent.isascii() else unicodedata.normalize("NFKC", extent)
     text = text.split(";")[0]
-    if re.search(r"[0-9]+\s*(?:冊|v\.|vols?\b|volumes?\b)", text, re.IGNORECASE):
+    if _VOLUMES.search(text):
         return None
     numbers = [int(m.group(1)) for m in _PAGES.finditer(text)]
     if not numbers:
@@ -305,31 +312,25 @@ def cut(value: str, name: str) -> str:
 # The carrier an extent statement starts with ("録音ディスク 1枚 : CD",
 # "1 videodisc", "地図 1枚"): what the item is, whatever search category
 # (OpenSearch's "本") the record was listed under.
-_CARRIERS: list[tuple[re.Pattern[str], str]] = [
+_CARRIERS: list[tuple[str, str]] = [
+    (r"録音ディスク|録音カセット|録音テープ|sound ?(?:disc|cassette|tape)", _T.SOUND),
     (
-        re.compile(
-            r"^(?:録音ディスク|録音カセット|録音テープ|sound ?(?:disc|cassette|tape))", re.I
-        ),
-        _T.SOUND,
-    ),
-    (
-        re.compile(
-            r"^(?:ビデオディスク|ビデオカセット|video ?(?:disc|cassette)|videodisc|videocassette)",
-            re.I,
-        ),
+        r"ビデオディスク|ビデオカセット|video ?(?:disc|cassette)|videodisc|videocassette",
         _T.MOVING_IMAGE,
     ),
-    (re.compile(r"^(?:マイクロフィッシュ|microfiche)", re.I), _T.MICROFICHE),
-    (re.compile(r"^(?:マイクロフィルム|microfilm)", re.I), _T.MICROFILM),
-    (re.compile(r"^(?:地図|[0-9]+ maps?\b)", re.I), _T.MAP),
-    (re.compile(r"^(?:楽譜|[0-9]+ scores?\b)", re.I), _T.MUSIC_SCORE),
+    (r"マイクロフィッシュ|microfiche", _T.MICROFICHE),
+    (r"マイクロフィルム|microfilm", _T.MICROFILM),
+    (r"地図|[0-9]+ maps?\b", _T.MAP),
+    (r"楽譜|[0-9]+ scores?\b", _T.MUSIC_SCORE),
     (
-        re.compile(
-            r"^(?:光ディスク|CD-ROM|DVD-ROM|computer (?:disc|optical disc)|online resource)", re.I
-        ),
+        r"光ディスク|CD-ROM|DVD-ROM|computer (?:disc|optical disc)|online resource",
         _T.ELECTRONIC_RESOURCE,
     ),
 ]
+_CARRIER = re.compile(
+    "^(?:" + "|".join(f"(?P<c{i}>{pattern})" for i, (pattern, _kind) in enumerate(_CARRIERS)) + ")",
+    re.IGNORECASE,
+)
 
 
 _ONE_SHEET = re.compile(r"^\s*(?:地図\s*1\s*枚|1 (?:map|sheet)\b)", re.I)
@@ -337,8 +338,41 @@ _ONE_SHEET = re.compile(r"^\s*(?:地図\s*1\s*枚|1 (?:map|sheet)\b)", re.I)
 
 def carrier_of(extent: str) -> str:
     """The ``MaterialType`` the extent statement's first word names, or ``""``."""
-    text = unicodedata.normalize("NFKC", extent).strip()
-    return next((kind for pattern, kind in _CARRIERS if pattern.match(text)), "")
+    text = extent if extent.isascii() else unicodedata.normalize("NFKC", extent)
+    match = _CARRIER.match(text.strip())
+    if match is None or match.lastgroup is None:
+        return ""
+    return _CARRIERS[int(match.lastgroup[1:])][1]
+
+
+_ISBN_NOISE = str.maketrans("", "", "- ")
+
+
+def isbn13(value: str) -> str:
+    """The compact ISBN-13 of an ISBN-10 or ISBN-13, or ``""`` when it is not one.
+
+    The same answer as ``core.identifiers.isbn_normalize`` for a valid ISBN
+    (ISO 2108 check digits), computed without a library call: it runs for
+    every record of a large import. A wrong check digit gives ``""`` (the
+    record is kept, without the ISBN).
+    """
+    text = value if value.isascii() else unicodedata.normalize("NFKC", value)
+    number = text.translate(_ISBN_NOISE).upper().split("(")[0]
+    if len(number) == 10 and number[:9].isdigit() and (number[9].isdigit() or number[9] == "X"):
+        total = sum((10 - i) * int(d) for i, d in enumerate(number[:9]))
+        total += 10 if number[9] == "X" else int(number[9])
+        if total % 11:
+            return ""
+        number = "978" + number[:9]
+        return number + _ean_check(number)
+    if len(number) == 13 and number.isdigit() and number[:3] in ("978", "979"):
+        return number if _ean_check(number[:12]) == number[12] else ""
+    return ""
+
+
+def _ean_check(twelve: str) -> str:
+    total = sum(map(int, twelve[0::2])) + 3 * sum(map(int, twelve[1::2]))
+    return str((10 - total % 10) % 10)
 
 
 def material_values(record: BibRecord) -> tuple[dict[str, object], list[str]]:
@@ -358,12 +392,7 @@ def material_values(record: BibRecord) -> tuple[dict[str, object], list[str]]:
     title = cut(record.title, "title")
     if not title:
         raise RecordError("no title")
-    isbn = ""
-    if record.isbn:
-        try:
-            isbn = isbn_normalize(record.isbn)
-        except IdentifierError:
-            isbn = ""
+    isbn = isbn13(record.isbn) if record.isbn else ""
     issn = ""
     if record.issn:
         try:

@@ -9,6 +9,7 @@ format of a file from its first bytes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..records import BibRecord
 
@@ -23,6 +24,10 @@ class Entry:
     line: int | None = None  # the line where the record starts, when known
     record: BibRecord | None = None
     error: str = ""
+    # The record already mapped to Material field values (by a reader that
+    # runs in a process of its own), with its review reasons.
+    values: dict[str, Any] | None = None
+    reasons: list[str] | None = None
 
     @property
     def position(self) -> str:

@@ -90,7 +90,28 @@ def _record_of(element: Any) -> pymarc.Record:
     return record
 
 
-def _first(marc: pymarc.Record, tag: str, code: str) -> str:
+class _Fields:
+    """A record's fields by tag, built once (``get_fields`` scans them all)."""
+
+    __slots__ = ("by_tag", "leader")
+
+    def __init__(self, marc: pymarc.Record) -> None:
+        self.leader = str(marc.leader or "")
+        self.by_tag: dict[str, list[pymarc.Field]] = {}
+        for f in marc.fields:
+            self.by_tag.setdefault(f.tag, []).append(f)
+
+    def get_fields(self, *tags: str) -> list[pymarc.Field]:
+        if len(tags) == 1:
+            return self.by_tag.get(tags[0], [])
+        return [f for tag in tags for f in self.by_tag.get(tag, [])]
+
+    def get(self, tag: str) -> pymarc.Field | None:
+        found = self.by_tag.get(tag)
+        return found[0] if found else None
+
+
+def _first(marc: _Fields, tag: str, code: str) -> str:
     for f in marc.get_fields(tag):
         for value in f.get_subfields(code):
             if value.strip():
@@ -105,7 +126,7 @@ def _clean(value: str) -> str:
     return _TRAILING.sub("", " ".join(value.split()))
 
 
-def _linked(marc: pymarc.Record, tag: str, occurrence: str) -> pymarc.Field | None:
+def _linked(marc: _Fields, tag: str, occurrence: str) -> pymarc.Field | None:
     """The 880 field linked to field ``tag`` occurrence ``occurrence`` ($6)."""
     for f in marc.get_fields("880"):
         link = (f.get_subfields("6") or [""])[0]
@@ -121,73 +142,74 @@ def from_marc(marc: pymarc.Record) -> BibRecord:
     the 880 field linked to 245 / 1XX / 7XX, as JAPAN/MARC records it.
     """
     record = BibRecord(source_format=SourceFormat.MARC)
-    control = marc.get("001")
+    fields = _Fields(marc)
+    control = fields.get("001")
     record.ndl_id = (control.data or "").strip() if control is not None else ""
     if not record.ndl_id:
         raise ValueError("no NDL bibliographic ID (field 001 is empty)")
-    title = marc.get("245")
+    title = fields.get("245")
     if title is not None:
         parts = [*title.get_subfields("a", "b", "n", "p")]
         record.title = _clean(" ".join(parts))
         record.responsibility = _clean(" ".join(title.get_subfields("c")))
         occurrence = (title.get_subfields("6") or ["-"])[0].split("-")[-1][:2]
-        reading = _linked(marc, "245", occurrence)
+        reading = _linked(fields, "245", occurrence)
         if reading is not None:
             record.title_transcription = _clean(" ".join(reading.get_subfields("a", "b")))
     for tag in ("100", "110", "111", "700", "710", "711"):
-        for f in marc.get_fields(tag):
+        for f in fields.get_fields(tag):
             name = _clean(" ".join(f.get_subfields("a")))
             if not name:
                 continue
             record.author_names.append(name)
             occurrence = (f.get_subfields("6") or ["-"])[0].split("-")[-1][:2]
-            reading = _linked(marc, tag, occurrence) if f.get_subfields("6") else None
+            reading = _linked(fields, tag, occurrence) if f.get_subfields("6") else None
             record.author_transcriptions.append(
                 _clean(" ".join(reading.get_subfields("a"))) if reading is not None else ""
             )
-    record.publisher = _clean(_first(marc, "264", "b") or _first(marc, "260", "b"))
-    fixed = marc.get("008")
+    record.publisher = _clean(_first(fields, "264", "b") or _first(fields, "260", "b"))
+    fixed = fields.get("008")
     data = fixed.data if fixed is not None and fixed.data else ""
     date1 = data[7:11] if len(data) >= 11 else ""
     if date1.isdigit():
         record.date_issued = date1
     else:
-        raw = _first(marc, "264", "c") or _first(marc, "260", "c")
+        raw = _first(fields, "264", "c") or _first(fields, "260", "c")
         found = re.search(r"[0-9]{4}(?:[-.][0-9]{1,2})?", raw)
         record.date_issued = found.group(0).replace(".", "-") if found else ""
-    extent = marc.get("300")
+    extent = fields.get("300")
     if extent is not None:
         a = _clean(" ".join(extent.get_subfields("a", "b")))
         c = _clean(" ".join(extent.get_subfields("c")))
         record.extent = " ; ".join(p for p in (a, c) if p)
     language = data[35:38] if len(data) >= 38 else ""
     if not language.strip() or not language.isalpha():
-        language = _first(marc, "041", "a")[:3]
+        language = _first(fields, "041", "a")[:3]
     record.language_code = language.strip()
-    for value in (v for f in marc.get_fields("020") for v in f.get_subfields("a")):
+    for value in (v for f in fields.get_fields("020") for v in f.get_subfields("a")):
         record.isbn = value.split()[0] if value.split() else ""
         if record.isbn:
             break
-    record.issn = _first(marc, "022", "a")
-    for f in marc.get_fields("015"):
+    record.issn = _first(fields, "022", "a")
+    for f in fields.get_fields("015"):
         numbers = f.get_subfields("a")
         if numbers and (not f.get_subfields("2") or f.get_subfields("2")[0] == "jnb"):
             record.jp_number = numbers[0]
             break
-    record.periodicity = _clean(_first(marc, "310", "a"))
-    for f in marc.get_fields("856"):
+    record.periodicity = _clean(_first(fields, "310", "a"))
+    for f in fields.get_fields("856"):
         for uri in f.get_subfields("u"):
             if is_digital_collections_link(uri) and not record.digitized_url:
                 record.digitized_url = uri.strip()
-    record.material_type = material_type_of_marc(marc)
+    record.material_type = _type_of(fields)
     return record
 
 
-def _codes(marc: pymarc.Record, tag: str) -> set[str]:
+def _codes(marc: _Fields, tag: str) -> set[str]:
     return {v.strip().lower() for f in marc.get_fields(tag) for v in f.get_subfields("b")}
 
 
-def _terms(marc: pymarc.Record, tag: str) -> set[str]:
+def _terms(marc: _Fields, tag: str) -> set[str]:
     return {v.strip().lower() for f in marc.get_fields(tag) for v in f.get_subfields("a")}
 
 
@@ -196,6 +218,11 @@ _ANALOG_DISC_SPEEDS = set("abcde")  # 007/03 of a sound disc: 16-78 rpm
 
 
 def material_type_of_marc(marc: pymarc.Record) -> str:
+    """The ``MaterialType`` a MARC 21 record gives, or ``""`` (see ``_type_of``)."""
+    return _type_of(_Fields(marc))
+
+
+def _type_of(marc: _Fields) -> str:
     """The ``MaterialType`` a MARC 21 record gives, or ``""`` (staff decide).
 
     First what the item physically is (a microform: 007/00 ``h``, 008/23
@@ -205,7 +232,7 @@ def material_type_of_marc(marc: pymarc.Record) -> str:
     newspaper, ``p`` periodical), then the type of record (Leader/06), with
     007 and 33X for the carrier; 336 alone when the leader says nothing.
     """
-    leader = str(marc.leader or "")
+    leader = marc.leader
     kind = leader[6:7]
     level = leader[7:8]
     fixed = marc.get("008")

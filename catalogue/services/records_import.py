@@ -2,7 +2,8 @@
 
 ``material_records_import`` writes what the readers of ``catalogue.formats``
 read, in batches of one ``INSERT … ON CONFLICT (ndl_id) DO UPDATE`` each,
-inside one transaction: either every good record is written or (when a
+inside one transaction (on PostgreSQL through COPY and a temporary
+table): either every good record is written or (when a
 record is bad and ``skip_invalid`` is not given) nothing is. A re-import
 replaces the bibliographic facts only (``RECORD_FIELDS``); what staff keep
 (acquisition date, holding site, condition, rarity, exclusions) is never
@@ -11,9 +12,12 @@ touched.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
+from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
@@ -55,6 +59,51 @@ class _Rollback(Exception):
     pass
 
 
+def _upsert_postgresql(rows: list[dict[str, Any]]) -> int:
+    """Write ``rows`` (field values by name) with COPY and one upsert; return
+    how many already existed.
+
+    COPY into a temporary table, then ``INSERT … SELECT … ON CONFLICT
+    (ndl_id) DO UPDATE`` of the record fields only: one round trip for the
+    data instead of Django's per-value preparation, several times faster on
+    large files. Fields a record does not set get the model's defaults on
+    insert (staff facts: none yet).
+    """
+    fields = [f for f in Material._meta.concrete_fields if not f.primary_key]
+    columns = [str(f.column) for f in fields]
+    now = timezone.now()
+    defaults = {f.name: f.get_default() for f in fields}
+    defaults["updated_at"] = now
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    column_of = {f.name: str(f.column) for f in fields}
+    record_columns = [column_of[name] for name in RECORD_FIELDS]
+    updates = ", ".join(
+        f"{connection.ops.quote_name(c)} = EXCLUDED.{connection.ops.quote_name(c)}"
+        for c in [*record_columns, column_of["updated_at"]]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS catalogue_import ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT {quoted} FROM catalogue_material WITH NO DATA"
+        )
+        cursor.execute("TRUNCATE catalogue_import")
+        raw = cursor.cursor  # psycopg's own cursor, for COPY
+        with raw.copy(f"COPY catalogue_import ({quoted}) FROM STDIN") as copy:
+            for row in rows:
+                values = []
+                for f in fields:
+                    value = row.get(f.name, defaults[f.name])
+                    if f.name == "review_reasons":
+                        value = json.dumps(value)
+                    values.append(value)
+                copy.write_row(values)
+        cursor.execute(
+            f"INSERT INTO catalogue_material ({quoted}) SELECT {quoted} FROM catalogue_import "  # noqa: S608
+            f"ON CONFLICT (ndl_id) DO UPDATE SET {updates} RETURNING (xmax <> 0)"
+        )
+        return sum(1 for (existed,) in cursor.fetchall() if existed)
+
+
 def material_records_import(
     *,
     entries: Iterable[Entry],
@@ -62,7 +111,7 @@ def material_records_import(
     skip_invalid: bool = False,
     source: str = "",
     batch_size: int = BATCH_SIZE,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> ImportResult:
     """Insert or update materials by NDL ID from the entries of a reader.
 
@@ -75,21 +124,24 @@ def material_records_import(
     """
     result = ImportResult()
     seen: set[str] = set()
-    batch: list[Material] = []
+    batch: list[dict[str, Any]] = []
+    fast = connection.vendor == "postgresql"
 
     def flush() -> None:
         if not batch:
             return
         if not result.errors or skip_invalid:
-            ids = [m.ndl_id for m in batch]
-            existing = Material.objects.filter(ndl_id__in=ids).count()
-            Material.objects.bulk_create(
-                batch,
-                update_conflicts=True,
-                unique_fields=["ndl_id"],
-                update_fields=[*RECORD_FIELDS, "updated_at"],
-                batch_size=batch_size,
-            )
+            if fast:
+                existing = _upsert_postgresql(batch)
+            else:
+                existing = Material.objects.filter(ndl_id__in=[v["ndl_id"] for v in batch]).count()
+                Material.objects.bulk_create(
+                    [Material(**values) for values in batch],
+                    update_conflicts=True,
+                    unique_fields=["ndl_id"],
+                    update_fields=[*RECORD_FIELDS, "updated_at"],
+                    batch_size=batch_size,
+                )
             result.updated += existing
             result.created += len(batch) - existing
         if progress is not None:
@@ -99,14 +151,17 @@ def material_records_import(
     try:
         with transaction.atomic():
             for entry in entries:
-                if entry.record is None:
+                if entry.values is not None:
+                    values, reasons = entry.values, entry.reasons or []
+                elif entry.record is None:
                     result.errors.append(RecordProblem(entry.position, entry.error))
                     continue
-                try:
-                    values, reasons = material_values(entry.record)
-                except RecordError as exc:
-                    result.errors.append(RecordProblem(entry.position, str(exc)))
-                    continue
+                else:
+                    try:
+                        values, reasons = material_values(entry.record)
+                    except RecordError as exc:
+                        result.errors.append(RecordProblem(entry.position, str(exc)))
+                        continue
                 ndl_id = str(values["ndl_id"])
                 if ndl_id in seen:
                     result.errors.append(
@@ -116,7 +171,7 @@ def material_records_import(
                 seen.add(ndl_id)
                 if reasons:
                     result.to_review += 1
-                batch.append(Material(**values))
+                batch.append(values)
                 if len(batch) >= batch_size:
                     flush()
             flush()

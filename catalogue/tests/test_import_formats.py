@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from catalogue.formats import detect
+from catalogue.formats import FormatError, detect
 from catalogue.formats.marc import material_type_of_marc
 from catalogue.models import Material, MaterialType
 from catalogue.records import language_category, material_type_of, page_count_of
@@ -487,3 +487,31 @@ def test_page_counts_read_from_the_extent(extent, pages):
 )
 def test_dc_ndl_type_words(words, expected):
     assert material_type_of(words) == expected
+
+
+def test_a_large_file_is_read_in_a_second_process_with_the_same_answer(tmp_path):
+    from catalogue.formats import dcndl
+    from catalogue.formats.background import read_in_background
+
+    path = tmp_path / "oai.xml"
+    path.write_bytes(oai(rdf("031000001"), rdf("", title="No ID"), rdf("031000003", kind="Map")))
+    entries = list(read_in_background(str(path), dcndl.read))
+    assert [(e.number, e.error[:20], e.values and e.values["material_type"]) for e in entries] == [
+        (1, "", "book"),
+        (2, "no NDL bibliographic", None),
+        (3, "", "map"),
+    ]
+    path.write_bytes(b"<OAI-PMH><broken")
+    with pytest.raises(FormatError, match="not well-formed XML"):
+        list(read_in_background(str(path), dcndl.read))
+
+
+@pytest.mark.django_db
+def test_the_command_reads_a_large_file_in_a_second_process(tmp_path, monkeypatch):
+    from catalogue.management.commands import import_catalogue
+
+    monkeypatch.setattr(import_catalogue, "BACKGROUND_FROM_BYTES", 0)
+    data = oai(rdf("031000001"), rdf("", title="No ID"))
+    _, err = run(tmp_path, data, "--skip-invalid")
+    assert "record 2 (line 13): no NDL bibliographic ID" in err
+    assert list(Material.objects.values_list("ndl_id", flat=True)) == ["031000001"]

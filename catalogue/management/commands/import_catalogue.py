@@ -63,16 +63,18 @@ good rows are imported.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from catalogue.formats import FORMATS, FormatError, detect
+from catalogue.formats import FORMATS, Entry, FormatError, detect
 from catalogue.formats import dcndl as dcndl_format
 from catalogue.formats import marc as marc_format
+from catalogue.formats.background import read_in_background
 from catalogue.services.materials import (
     BATCH_SIZE,
     FORCED_ENCODINGS,
@@ -85,6 +87,8 @@ from catalogue.services.records_import import material_records_import
 from core.errors import DomainError
 from core.models import User
 
+# From this size on, records are read and mapped in a second process.
+BACKGROUND_FROM_BYTES = 4_000_000
 READERS = {
     "dcndl": dcndl_format.read,
     "marc": marc_format.read_iso2709,
@@ -182,24 +186,31 @@ class Command(BaseCommand):
         self, path: Path, kind: str, actor: User | None, hide: bool, options: dict[str, Any]
     ) -> None:
         size = path.stat().st_size
-        with (
-            path.open("rb") as raw,
-            tqdm.wrapattr(
-                raw, "read", total=size, desc="Reading", disable=hide, file=self.stderr
-            ) as source,
-        ):
-            try:
-                result: ImportResult = material_records_import(
-                    entries=READERS[kind](source),
-                    actor=actor,
-                    skip_invalid=options["skip_invalid"],
-                    source=path.name,
-                    batch_size=options["batch_size"],
-                )
-            except FormatError as exc:
-                raise CommandError(f"{path.name} ({kind}): {exc} Nothing was imported.") from exc
-            except DomainError as exc:
-                raise CommandError(exc.message) from exc
+        background = size >= BACKGROUND_FROM_BYTES and (os.cpu_count() or 1) > 1
+        try:
+            if background:
+                # A large file: read and mapped in a second process while
+                # this one writes (catalogue.formats.background).
+                with tqdm(desc="Importing", unit=" records", disable=hide, file=self.stderr) as bar:
+                    result = self._import(
+                        read_in_background(str(path), READERS[kind]),
+                        path,
+                        actor,
+                        options,
+                        bar.update,
+                    )
+            else:
+                with (
+                    path.open("rb") as raw,
+                    tqdm.wrapattr(
+                        raw, "read", total=size, desc="Reading", disable=hide, file=self.stderr
+                    ) as source,
+                ):
+                    result = self._import(READERS[kind](source), path, actor, options, None)
+        except FormatError as exc:
+            raise CommandError(f"{path.name} ({kind}): {exc} Nothing was imported.") from exc
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
         for error in result.errors:
             self.stderr.write(str(error))
         if result.errors and not options["skip_invalid"]:
@@ -213,4 +224,21 @@ class Command(BaseCommand):
                 f"{len(result.errors)} skipped, {result.to_review} to review "
                 f"(read as {kind})."
             )
+        )
+
+    def _import(
+        self,
+        entries: Iterator[Entry],
+        path: Path,
+        actor: User | None,
+        options: dict[str, Any],
+        progress: Callable[[int], object] | None,
+    ) -> ImportResult:
+        return material_records_import(
+            entries=entries,
+            actor=actor,
+            skip_invalid=options["skip_invalid"],
+            source=path.name,
+            batch_size=options["batch_size"],
+            progress=progress,
         )
