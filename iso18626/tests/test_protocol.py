@@ -286,3 +286,25 @@ def test_the_protocol_log_masks_the_security_code(client, peer, wire) -> None:
     logged = IsoMessage.objects.get(direction="in")
     assert peer.code not in logged.body
     assert "***" in logged.body
+
+
+def test_a_duplicate_arriving_at_the_same_moment_is_still_one_request(client, peer, wire) -> None:
+    from unittest import mock
+
+    body = request_xml(**peer.auth, request_id="race", title="Unknown")
+    assert status_of(_post(client, body).content)[0] == "OK"
+    real_filter = IsoTransaction.objects.filter
+    missed: list[bool] = []
+
+    def filter_missing_once(*args, **kwargs):
+        # The other connection's row is not yet visible when this one looks.
+        if kwargs.get("requesting_request_id") == "race" and not missed:
+            missed.append(True)
+            return real_filter(pk=-1)
+        return real_filter(*args, **kwargs)
+
+    with mock.patch.object(IsoTransaction.objects, "filter", filter_missing_once):
+        response = _post(client, body)
+    assert missed
+    assert status_of(response.content) == ("OK", "")
+    assert IsoTransaction.objects.filter(requesting_request_id="race").count() == 1
