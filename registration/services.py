@@ -7,6 +7,7 @@ go out after commit. A broken rule raises ``DomainError`` and writes nothing.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from conversations.services import ndl_message_record
 from core.audit import audit_log
-from core.emails import mail_queue
+from core.emails import RenderedMail, mail_queue, mail_render
 from core.errors import DomainError
 from core.identifiers import name_key, name_text, user_id_normalize
 from core.models import User
@@ -590,6 +591,14 @@ def library_password_link_send(*, actor: User | None, library: Library) -> Libra
     (``core.emails``). Raises DomainError (code ``no_login``) otherwise. The
     audit entry names who asked for it, not the link.
     """
+    # Rendered before the library is locked; the link is made at sending.
+    current = Library.objects.get(pk=library.pk)
+    rendered = mail_render(
+        template="library-password-link",
+        context={"library": current, "user_id": current.user_id},
+        language=current.language,
+        password_set_for=User.objects.filter(library=current).first(),
+    )
     with transaction.atomic():
         library = _lock_library(library)
         user = User.objects.filter(library=library).first()
@@ -605,13 +614,17 @@ def library_password_link_send(*, actor: User | None, library: Library) -> Libra
             obj=user,
             data={"library": library.pk},
         )
+        if rendered.password_set_for != user:  # the login changed meanwhile
+            rendered = mail_render(
+                template="library-password-link",
+                context={"library": library, "user_id": library.user_id},
+                language=library.language,
+                password_set_for=user,
+            )
         mail_queue(
             to=[library.email],
-            template="library-password-link",
-            context={"library": library, "user_id": library.user_id},
+            rendered=rendered,
             dedupe_key=f"registration.library.password_link:{library.pk}:{entry.pk}",
-            language=library.language,
-            password_set_for=user,
         )
     return library
 
@@ -621,6 +634,9 @@ def library_reject(*, actor: User | None, library: Library, reason: str) -> Libr
     reason = reason.strip()
     if not reason:
         raise DomainError(_("Give the reason for the rejection."), code="reason_required")
+    rendered = _status_mail_render(
+        library=library, to=LibraryStatus.REJECTED, template="library-rejected", reason=reason
+    )
     with transaction.atomic():
         library = _lock_library(library)
         application = Application.objects.select_for_update().filter(library=library).first()
@@ -640,15 +656,29 @@ def library_reject(*, actor: User | None, library: Library, reason: str) -> Libr
             application.save(update_fields=["decided_on", "decided_by", "rejection_reason"])
         mail_queue(
             to=[library.email],
-            template="library-rejected",
-            context={"library": library, "reason": reason},
+            rendered=rendered,
             dedupe_key=f"registration.library.reject:{library.pk}",
-            language=library.language,
         )
     return library
 
 
 # --- after registration ------------------------------------------------------
+
+
+def _status_mail_render(
+    *, library: Library, to: LibraryStatus, template: str, reason: str
+) -> RenderedMail:
+    """The library's email about its new status, rendered before the library
+    is locked: the library as it will read after the change. If the change
+    is then refused, nothing is queued."""
+    after = copy.copy(Library.objects.get(pk=library.pk))
+    after.status = to
+    after.status_reason = reason
+    return mail_render(
+        template=template,
+        context={"library": after, "reason": reason},
+        language=after.language,
+    )
 
 
 def _status_change(
@@ -662,6 +692,9 @@ def _status_change(
     reason = reason.strip()
     if not reason:
         raise DomainError(_("Give the reason."), code="reason_required")
+    rendered = _status_mail_render(
+        library=library, to=to, template="library-status-changed", reason=reason
+    )
     with transaction.atomic():
         library = _lock_library(library)
         library.status_reason = reason
@@ -675,10 +708,8 @@ def _status_change(
         )
         mail_queue(
             to=[library.email],
-            template="library-status-changed",
-            context={"library": library, "reason": reason},
+            rendered=rendered,
             dedupe_key=f"{action}:{library.pk}:{timezone.now().isoformat()}",
-            language=library.language,
         )
     return library
 
