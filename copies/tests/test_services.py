@@ -487,3 +487,56 @@ def test_the_nightly_job_costs_the_same_for_one_invoice_or_many(db: None) -> Non
     for _ in range(8):
         InvoiceFactory(copy_request__library=many, issued_on=dt.date(2025, 1, 6))
     assert _queries(TODAY) == few
+
+
+def test_the_task_and_the_command_run_the_same_job(db: None, settings) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from copies.tasks import copies_nightly_task
+
+    settings.NDL_COPY_PAYMENT_DAYS = 60
+    InvoiceFactory(issued_on=TODAY - dt.timedelta(days=61))
+    out = StringIO()
+    call_command("copies_nightly", "--date", TODAY.isoformat(), stdout=out)
+    assert "1 flagged unpaid, 1 reminders queued" in out.getvalue()
+    copies_nightly_task(TODAY.isoformat())  # nothing left to do
+    assert OutgoingMail.objects.filter(dedupe_key__startswith="copy-invoice-unpaid:").count() == 1
+
+
+def test_payments_write_offs_and_clearing_are_audited(db: None) -> None:
+    staff = StaffFactory()
+    paid = InvoiceFactory()
+    invoice_payment_record(
+        invoice=paid, amount="100", received_on=TODAY, method="coupon", actor=staff
+    )
+    gone = InvoiceFactory()
+    invoice_block_clear(invoice=gone, actor=staff)
+    invoice_write_off(invoice=gone, actor=staff, note="Library closed")
+    actions = set(AuditEntry.objects.filter(actor=staff).values_list("action", flat=True))
+    assert actions == {
+        "copies.invoice.payment",
+        "copies.invoice.block_clear",
+        "copies.invoice.write_off",
+    }
+    with pytest.raises(DomainError):
+        invoice_write_off(invoice=InvoiceFactory(), actor=staff, note=" ")
+
+
+def test_a_faxed_form_from_a_library_that_owes_is_recorded_refused_with_the_reason(
+    fees: None,
+) -> None:
+    library = LibraryFactory()
+    InvoiceFactory(copy_request__library=library, issued_on=dt.date(2025, 12, 1))
+    copy = _create(library=library, channel=CopyChannel.POST, on_designated_form=True)
+    assert copy.status == CopyStatus.REFUSED
+    assert copy.refuse_codes == [Reason.UNPAID_INVOICES]
+
+
+def test_a_suspended_library_cannot_ask_for_copies(fees: None) -> None:
+    from registration.models import LibraryStatus
+
+    with pytest.raises(DomainError) as exc:
+        _create(library=LibraryFactory(status=LibraryStatus.SUSPENDED))
+    assert exc.value.code == "library_cannot_request"

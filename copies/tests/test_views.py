@@ -257,3 +257,24 @@ def test_lending_staff_see_only_their_sites_queue(client, tokyo, kansai) -> None
     assert f">C{here.pk}<".encode() not in page.content
     slip = client.get(reverse("admin:copies_copyqueueitem_slip", args=[here.pk]))
     assert slip.status_code == 404
+
+
+def test_asking_without_a_material_leads_to_the_catalogue(portal) -> None:
+    response = portal.get(reverse("copies:request_new"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("loans:search")
+
+
+def test_the_search_offers_a_copy_of_every_material(portal) -> None:
+    book = BookFactory(title="Toshokan no rekishi", is_digitized=True)
+    response = portal.get(reverse("loans:search") + "?q=rekishi")
+    assert f"{reverse('copies:request_new')}?material={book.ndl_id}".encode() in response.content
+
+
+def test_a_fee_line_in_force_is_read_only(staff, library) -> None:
+    from copies.models import FeeRate
+
+    line = FeeRate.objects.filter(kind="handling").get()
+    response = staff.get(reverse("admin:copies_feerate_change", args=[line.pk]))
+    assert response.status_code == 200
+    assert b'name="amount"' not in response.content
