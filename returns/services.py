@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.audit import audit_log
-from core.emails import STAFF_LANGUAGE, mail_queue
+from core.emails import STAFF_LANGUAGE, mail_queue, mail_render
 from core.errors import DomainError
 from core.models import Site, User
 from loans.models import LOAN_MOVES, LoanAction, LoanRequest, LoanStatus
@@ -580,6 +580,31 @@ def damage_case_instruct(
         amount, currency = None, ""
     if instructed_on > _today():
         raise DomainError(_("The instruction date cannot be in the future."), code="future_date")
+    # The library's email is rendered before the case is locked, from the
+    # case as it will read once instructed; nothing is queued if refused.
+    after = (
+        DamageCase.objects.select_related("loan__library", "loan__material")
+        .filter(pk=case_id)
+        .first()
+    )
+    rendered = None
+    if after is not None:  # else the lock below says the case is unknown
+        after.instruction = instruction
+        after.compensation_amount = amount
+        after.compensation_currency = currency
+        after.instructed_on = instructed_on
+        after.status = CaseStatus.INSTRUCTED
+        library = after.loan.library
+        rendered = mail_render(
+            template="damage-case-instructed",
+            context={
+                "case": after,
+                "loan": after.loan,
+                "library": library,
+                "lang": library.language,
+            },
+            language=library.language,
+        )
     with transaction.atomic():
         case = _lock_case(case_id)
         if case.status == CaseStatus.SETTLED:
@@ -618,9 +643,11 @@ def damage_case_instruct(
         library = case.loan.library
         mail_queue(
             to=[library.email],
+            rendered=rendered,
+            dedupe_key=f"damage-case-instructed-{case.pk}-{instruction}-{amount}-{currency}",
+            # Only if the case came into being after the read above.
             template="damage-case-instructed",
             context={"case": case, "loan": case.loan, "library": library, "lang": library.language},
-            dedupe_key=f"damage-case-instructed-{case.pk}-{instruction}-{amount}-{currency}",
             language=library.language,
         )
         return case
