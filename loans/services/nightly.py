@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from core.emails import mail_queue, mail_render
+from core.emails import RenderedMail, mail_queue, mail_render
 from core.models import AuditEntry, Site
 from core.pagecache import library_pages_touch
 from loans.duedates import due_date_for
@@ -427,22 +427,46 @@ def shipments_late_receipt_flag(*, today: dt.date) -> tuple[int, int]:
     flagged = notices = 0
     days = _receipt_notice_days()
     while True:
+        # Read a chunk and render its notices holding no lock; then lock the
+        # same rows and check that nothing moved (else read again).
+        due = Shipment.objects.filter(_late_receipt_q(today=today)).filter(_in_transit())
+        shipments = list(due.select_related("site", "library").order_by("pk")[:CHUNK])
+        if not shipments:
+            return flagged, notices
+        chunk_ids = [s.pk for s in shipments]
+        in_transit = LoanRequest.objects.filter(shipment__in=chunk_ids, status=LoanStatus.SHIPPED)
+        loans = list(in_transit.select_related("material").order_by("pk"))
+        delivery = {s.pk: _delivery_date(s) for s in shipments}
+        items: dict[int, list[LoanRequest]] = defaultdict(list)
+        for loan in loans:
+            # As the notice shows them once receipt is assumed.
+            loan.received_on = delivery[loan.shipment_id]  # type: ignore[index]
+            loan.due_on = due_date_for(received_on=loan.received_on)
+            items[loan.shipment_id].append(loan)  # type: ignore[index]
+        mails = [
+            _late_receipt_notice_render(
+                shipment=shipment,
+                loans=items[shipment.pk],
+                today=today,
+                number=max(1, sum(1 for d in days if (today - delivery[shipment.pk]).days >= d)),
+                reminder=False,
+            )
+            for shipment in shipments
+        ]
         with transaction.atomic():
-            shipments = list(
-                Shipment.objects.select_for_update(of=("self",))
-                .filter(_late_receipt_q(today=today))
-                .filter(_in_transit())
-                .select_related("site", "library")
-                .order_by("pk")[:CHUNK]
-            )
-            if not shipments:
-                return flagged, notices
-            loans = list(
-                LoanRequest.objects.select_for_update(of=("self",))
-                .filter(shipment__in=shipments, status=LoanStatus.SHIPPED)
-                .select_related("material")
+            locked = list(
+                due.filter(pk__in=chunk_ids)
+                .select_for_update(of=("self",))
                 .order_by("pk")
+                .values_list("pk", flat=True)
             )
+            locked_loans = list(
+                in_transit.select_for_update(of=("self",))
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            if locked != chunk_ids or locked_loans != [loan.pk for loan in loans]:
+                continue
             by_date: dict[dt.date, list[Shipment]] = defaultdict(list)
             for shipment in shipments:
                 by_date[_delivery_date(shipment)].append(shipment)
@@ -482,7 +506,6 @@ def shipments_late_receipt_flag(*, today: dt.date) -> tuple[int, int]:
                     for s in shipments
                 ),
             )
-            delivery = {s.pk: _delivery_date(s) for s in shipments}
             _audit_many(
                 action="loan.receipt_assumed",
                 object_type=_LOAN_TYPE,
@@ -502,20 +525,8 @@ def shipments_late_receipt_flag(*, today: dt.date) -> tuple[int, int]:
                     for loan in loans
                 ),
             )
-            items: dict[int, list[LoanRequest]] = defaultdict(list)
-            for loan in loans:
-                loan.received_on = delivery[loan.shipment_id]  # type: ignore[index]
-                loan.due_on = due_date_for(received_on=loan.received_on)
-                items[loan.shipment_id].append(loan)  # type: ignore[index]
-            for shipment in shipments:
-                number = sum(1 for d in days if (today - delivery[shipment.pk]).days >= d)
-                if _late_receipt_notice_queue(
-                    shipment=shipment,
-                    loans=items[shipment.pk],
-                    today=today,
-                    number=max(number, 1),
-                    reminder=False,
-                ):
+            for to, rendered, key in mails:
+                if mail_queue(to=to, rendered=rendered, dedupe_key=key) is not None:
                     notices += 1
 
 
@@ -541,35 +552,52 @@ def shipments_receipt_remind(*, today: dt.date) -> int:
     held = Exists(LoanRequest.objects.filter(shipment=OuterRef("pk"), status__in=HELD_STATUSES))
     sent = 0
     while True:
-        with transaction.atomic():
-            shipments = list(
-                Shipment.objects.select_for_update(of=("self",))
-                .filter(
-                    _reminder_due_q(today=today, days=days),
-                    held,
-                    receipt_channel=ReceiptChannel.ASSUMED,
-                    receipt_letter_on__isnull=True,
-                    undelivered_on__isnull=True,
-                )
-                .select_related("site", "library")
-                .order_by("pk")[:CHUNK]
+        # Read a chunk and render its reminders holding no lock; then lock
+        # the same shipments and check that none moved (else read again).
+        due = Shipment.objects.filter(
+            _reminder_due_q(today=today, days=days),
+            held,
+            receipt_channel=ReceiptChannel.ASSUMED,
+            receipt_letter_on__isnull=True,
+            undelivered_on__isnull=True,
+        )
+        shipments = list(due.select_related("site", "library").order_by("pk")[:CHUNK])
+        if not shipments:
+            return sent
+        chunk = [(s.pk, s.receipt_notices_sent) for s in shipments]
+        loans: dict[int, list[LoanRequest]] = defaultdict(list)
+        for loan in (
+            LoanRequest.objects.filter(shipment__in=shipments, status__in=HELD_STATUSES)
+            .select_related("material")
+            .order_by("pk")
+        ):
+            loans[loan.shipment_id].append(loan)  # type: ignore[index]
+        by_number: dict[int, list[int]] = defaultdict(list)
+        numbers: dict[int, int] = {}
+        for shipment in shipments:
+            assert shipment.received_on is not None  # noqa: S101 - assumed receipts have one  # nosec B101
+            owed = sum(1 for d in days if (today - shipment.received_on).days >= d)
+            numbers[shipment.pk] = owed
+            by_number[owed].append(shipment.pk)
+        mails = [
+            _late_receipt_notice_render(
+                shipment=shipment,
+                loans=loans[shipment.pk],
+                today=today,
+                number=numbers[shipment.pk],
+                reminder=True,
             )
-            if not shipments:
-                return sent
-            loans: dict[int, list[LoanRequest]] = defaultdict(list)
-            for loan in (
-                LoanRequest.objects.filter(shipment__in=shipments, status__in=HELD_STATUSES)
-                .select_related("material")
+            for shipment in shipments
+        ]
+        with transaction.atomic():
+            locked = list(
+                due.filter(pk__in=[pk for pk, _n in chunk])
+                .select_for_update(of=("self",))
                 .order_by("pk")
-            ):
-                loans[loan.shipment_id].append(loan)  # type: ignore[index]
-            by_number: dict[int, list[int]] = defaultdict(list)
-            numbers: dict[int, int] = {}
-            for shipment in shipments:
-                assert shipment.received_on is not None  # noqa: S101 - assumed receipts have one  # nosec B101
-                owed = sum(1 for d in days if (today - shipment.received_on).days >= d)
-                numbers[shipment.pk] = owed
-                by_number[owed].append(shipment.pk)
+                .values_list("pk", "receipt_notices_sent")
+            )
+            if locked != chunk:
+                continue
             for owed, ids in by_number.items():
                 Shipment.objects.filter(pk__in=ids, receipt_notices_sent__lt=owed).update(
                     receipt_notices_sent=owed
@@ -580,14 +608,8 @@ def shipments_receipt_remind(*, today: dt.date) -> int:
                 object_type=_SHIPMENT_TYPE,
                 rows=((s.pk, str(s), {"notice": numbers[s.pk]}) for s in shipments),
             )
-            for shipment in shipments:
-                if _late_receipt_notice_queue(
-                    shipment=shipment,
-                    loans=loans[shipment.pk],
-                    today=today,
-                    number=numbers[shipment.pk],
-                    reminder=True,
-                ):
+            for to, rendered, key in mails:
+                if mail_queue(to=to, rendered=rendered, dedupe_key=key) is not None:
                     sent += 1
 
 
@@ -597,18 +619,18 @@ def _delivery_date(shipment: Shipment) -> dt.date:
     return shipment.shipped_on + dt.timedelta(days=settings.NDL_ESTIMATED_TRANSIT_DAYS)
 
 
-def _late_receipt_notice_queue(
+def _late_receipt_notice_render(
     *,
     shipment: Shipment,
     loans: Sequence[LoanRequest],
     today: dt.date,
     number: int,
     reminder: bool,
-) -> bool:
+) -> tuple[list[str], RenderedMail, str]:
+    """The recipients, the rendered notice and its outbox key."""
     library = shipment.library
     received_on = loans[0].received_on if loans else _delivery_date(shipment)
-    mail = mail_queue(
-        to=[library.email],
+    rendered = mail_render(
         template="late-receipt",
         context={
             "library": library,
@@ -622,13 +644,11 @@ def _late_receipt_notice_queue(
             "today": today,
             "lang": library.language,
         },
-        # The first notice keeps the key it always had.
-        dedupe_key=f"late-receipt-{shipment.pk}"
-        if number == 1
-        else f"late-receipt-{shipment.pk}-{number}",
         language=library.language,
     )
-    return mail is not None
+    # The first notice keeps the key it always had.
+    key = f"late-receipt-{shipment.pk}" if number == 1 else f"late-receipt-{shipment.pk}-{number}"
+    return [library.email], rendered, key
 
 
 # --- The whole night ----------------------------------------------------------
