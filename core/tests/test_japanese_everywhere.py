@@ -634,6 +634,11 @@ def test_the_request_lists_date_column_is_headed_with_the_date_not_a_status() ->
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 # Free text people type, beyond every TextField: how an item arrived.
 NOTE_FIELDS = {("loans", "loanrequest", "condition_on_receipt")}
+# Names as the NDL's records give them: bibliographic data, not notes.
+RECORD_FIELDS = {
+    ("catalogue", "material", "author_names"),
+    ("catalogue", "material", "author_transcriptions"),
+}
 
 
 def _free_text() -> dict[str, list[str]]:
@@ -648,7 +653,7 @@ def _free_text() -> dict[str, list[str]]:
                 key = (label, model._meta.model_name, f.name)
                 is_note = isinstance(f, models.TextField) or key in NOTE_FIELDS
                 derived = not f.editable or f.name.endswith("_key")  # e.g. a comparison key
-                if not is_note or derived or "address" in f.name:
+                if not is_note or derived or "address" in f.name or key in RECORD_FIELDS:
                     continue
                 values = model._default_manager.exclude(**{f.name: ""}).values_list(
                     f.name, flat=True

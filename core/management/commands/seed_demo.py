@@ -15,6 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from catalogue.demo import seed_demo_catalogue
 from catalogue.models import Material
 from catalogue.rules import Reason, loanability
 from conversations.demo import demo_registration_thread_date, seed_demo_conversations
@@ -23,7 +24,6 @@ from core.backup_codes import backup_codes_issue
 from core.identifiers import s10_check_digit
 from core.models import Site, SiteCode, User
 from core.roles import LENDING_STAFF, SUPERVISOR, roles_sync
-from loans.demo import seed_demo_catalogue
 from loans.models import LoanRequest, RequestChannel
 from loans.services.requests import (
     loan_request_accept,
