@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_log
-from core.emails import mail_queue
+from core.emails import RenderedMail, mail_queue, mail_render
 from core.errors import DomainError
 from core.identifiers import s10_clean
 from core.models import User
@@ -98,6 +98,7 @@ def shipment_dispatch(
     number = tracking_number_clean(tracking_number)
     if shipped_on > _today():
         raise DomainError(_("The shipping date cannot be in the future."), code="future_date")
+    rendered = _dispatch_mail_render(loan_ids=loan_ids, number=number, shipped_on=shipped_on)
     with transaction.atomic():
         loans = loans_lock(loan_ids=loan_ids)
         # All or nothing: the chosen items are in one parcel; staff repack
@@ -164,8 +165,12 @@ def shipment_dispatch(
                 "loans": [loan.pk for loan in loans],
             },
         )
+        if rendered is not None and rendered[0] != [loan.pk for loan in loans]:
+            rendered = None  # other items than were read: rendered below instead
         mail_queue(
             to=[library.email],
+            rendered=rendered[1] if rendered is not None else None,
+            # Only when the read before the lock did not fit the parcel.
             template="shipment-dispatched",
             context={
                 "library": library,
@@ -178,6 +183,37 @@ def shipment_dispatch(
             language=library.language,
         )
         return shipment
+
+
+def _dispatch_mail_render(
+    *, loan_ids: Sequence[int], number: str, shipped_on: dt.date
+) -> tuple[list[int], RenderedMail] | None:
+    """The dispatch email, rendered before the items are locked, with the
+    ids of the loans it lists; None when they do not make one parcel (the
+    service then refuses the dispatch under the lock)."""
+    loans = list(
+        LoanRequest.objects.filter(pk__in=loan_ids)
+        .select_related("library", "material__site")
+        .order_by("pk")
+    )
+    if not loans or len({(loan.library_id, loan.material.site_id) for loan in loans}) > 1:
+        return None
+    if loans[0].material.site is None:
+        return None
+    library, site = loans[0].library, loans[0].material.lending_site
+    shipment = Shipment(site=site, library=library, tracking_number=number, shipped_on=shipped_on)
+    rendered = mail_render(
+        template="shipment-dispatched",
+        context={
+            "library": library,
+            "shipment": shipment,
+            "site": site,
+            "loans": loans,
+            "lang": library.language,
+        },
+        language=library.language,
+    )
+    return [loan.pk for loan in loans], rendered
 
 
 def _lock_shipment(shipment_id: int) -> Shipment:
