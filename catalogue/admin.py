@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Q
+from django.contrib.admin.views.main import ORDER_VAR
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.i18n import current_language
-from core.identifiers import IdentifierError, fold, isbn_search_key, ndl_id_normalize
 
 from .forms import MaterialAdminForm
 from .models import Material, ReviewReason
 from .rules import loanability
+from .selectors_search import material_search
 from .services.materials import material_save
 
 
@@ -55,6 +55,7 @@ class MaterialAdmin(admin.ModelAdmin):
         "material_type",
         "site",
         "loanable",
+        "availability",
         "to_review",
     )
     list_select_related = ("site",)
@@ -73,7 +74,11 @@ class MaterialAdmin(admin.ModelAdmin):
         "staff_excluded",
         "source_format",
     )
-    search_fields = ("=ndl_id", "title", "responsibility", "=isbn")
+    # Searched by get_search_results (the portal's search); listed for the search box.
+    search_fields = ("title",)
+    search_help_text = _(
+        "Title or its reading, author, publisher, ISBN, ISSN, JP number or NDL ID, in any script."
+    )
     readonly_fields = ("loanability_reasons", "to_review", "source_format", "updated_at")
     list_per_page = 50
     # Counting 200,000 rows for "of N total" costs more than the page itself.
@@ -162,17 +167,34 @@ class MaterialAdmin(admin.ModelAdmin):
             changed=list(form.changed_data),
         )
 
-    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
-        """Words as Django's admin searches them, plus the identifiers in any form.
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Material]:
+        # Availability is the loans app's fact; it comes with each row of the
+        # list in the list's one query.
+        from loans.selectors import with_availability
 
-        An ISBN typed as ISBN-10 or ISBN-13, full-width or with any dash, and an
-        NDL ID in any case find their material (``core.identifiers``).
-        """
-        term = fold(search_term).strip()
-        results, may_have_duplicates = super().get_search_results(request, queryset, term)
-        if not term:
-            return results, may_have_duplicates
-        identifiers = Q(isbn=isbn_search_key(term))
-        with contextlib.suppress(IdentifierError):
-            identifiers |= Q(ndl_id=ndl_id_normalize(term))
-        return results | queryset.filter(identifiers), may_have_duplicates
+        return with_availability(super().get_queryset(request))
+
+    @admin.display(description=_("availability"))
+    def availability(self, obj: Material) -> str:
+        if getattr(obj, "is_unavailable", False):
+            return str(_("Requested or on loan now"))
+        return str(_("Available"))
+
+    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
+        """The portal's one search (``catalogue.selectors_search``): identifiers in
+        any form, then title and reading, then authors and publisher, in that order
+        unless staff sort by a column."""
+        if not search_term.strip():
+            return queryset, False
+        hits = material_search(query=search_term)
+        if not hits.ids:
+            return queryset.none(), False
+        rank = Case(
+            *(When(pk=pk, then=Value(n)) for n, pk in enumerate(hits.ids)),
+            output_field=IntegerField(),
+        )
+        results = queryset.filter(pk__in=hits.ids).annotate(search_rank=rank)
+        if ORDER_VAR not in request.GET:
+            # The changelist sorts before it searches (Django 5.2): the rank replaces it.
+            results = results.order_by("search_rank", "-pk")
+        return results, False

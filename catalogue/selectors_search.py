@@ -29,23 +29,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from core.identifiers import (
     IdentifierError,
     fold,
-    isbn_normalize,
+    isbn_search_key,
     issn_normalize,
     jp_number_normalize,
     ndl_id_normalize,
 )
-from loans.models import ACTIVE_STATUSES, LoanRequest
 
 from .models import Material
 from .search_text import QueryTerm, query_terms
 
 MAX_HITS = 200
 # A label typed before an identifier ("ISBN 4-...", "NDL ID: 0246...").
+_ISBN_SHAPE = re.compile(r"^(?:[0-9]{9}[0-9X]|[0-9]{13})$")
 _LABEL = re.compile(r"^(?:isbn|issn|ndl\s*id|ndl|jp\s*no|jpno|jp)\s*:?\s*", re.IGNORECASE)
 
 
@@ -71,8 +71,11 @@ def identifier_q(query: str) -> Q | None:
     if not text:
         return None
     match = Q()
+    # A valid ISBN in either form is its ISBN-13; a malformed one still finds a
+    # record imported before ISBNs were checked (core.identifiers.isbn_search_key).
+    if _ISBN_SHAPE.match(isbn := isbn_search_key(text)):
+        match |= Q(isbn=isbn)
     for field, normalize in (
-        ("isbn", isbn_normalize),
         ("issn", issn_normalize),
         ("jp_number", jp_number_normalize),
         ("ndl_id", ndl_id_normalize),
@@ -155,14 +158,15 @@ def _ranked(rows: list[tuple[int, str]]) -> list[int]:
     return [pk for pk, _ in sorted(rows, key=lambda row: (len(row[1]), row[1], row[0]))]
 
 
-def material_search(*, query: str, limit: int = MAX_HITS) -> SearchHits:
+def material_search(*, query: str, limit: int | None = None) -> SearchHits:
     """The materials ``query`` finds, in rank order (see the module doc).
 
     In: the text typed in a search box (any script, width, case). Out:
     ``SearchHits``; empty for an empty query or one without letters or digits.
-    A few queries, each bounded by ``limit`` rows. Never raises for any
+    A few queries, each bounded by ``limit`` rows (``MAX_HITS`` unless given). Never raises for any
     typed text.
     """
+    limit = limit or MAX_HITS
     ids: list[int] = []
     truncated = False
     identifiers: frozenset[int] = frozenset()
@@ -185,17 +189,3 @@ def material_search(*, query: str, limit: int = MAX_HITS) -> SearchHits:
             truncated = len(others) > limit
             ids.extend([pk for pk in _ranked(others) if pk not in seen][:room])
     return SearchHits(ids=ids, identifier_ids=identifiers, title_ids=titles, truncated=truncated)
-
-
-def materials_in_order(*, ids: Sequence[int]) -> list[Material]:
-    """The materials of ``ids`` in that order, each with its holding site and
-    ``is_unavailable`` (requested or out on loan now): one query, whatever the
-    number of ids."""
-    active = LoanRequest.objects.filter(material=OuterRef("pk"), status__in=ACTIVE_STATUSES)
-    found = {
-        m.pk: m
-        for m in Material.objects.filter(pk__in=ids)
-        .select_related("site")
-        .annotate(is_unavailable=Exists(active))
-    }
-    return [found[pk] for pk in ids if pk in found]

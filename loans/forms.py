@@ -23,7 +23,11 @@ _NDL_ID_SPLIT = re.compile(r"[\s,;\u3001]+")
 
 class SearchForm(forms.Form):
     q = forms.CharField(
-        label=_("Title, author, ISBN or NDL ID"),
+        label=_("Title, reading, author, publisher, ISBN, ISSN or NDL ID"),
+        help_text=_(
+            "Japanese or English, kana or kanji; a name with or without a space between "
+            "family and given name."
+        ),
         max_length=200,
         required=False,
     )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from catalogue.models import Material
-from core.identifiers import IdentifierError, fold, isbn_search_key, ndl_id_normalize
+from catalogue.selectors_search import material_search as catalogue_search
 from registration.models import Library
 
 from .models import (
@@ -19,31 +19,28 @@ from .models import (
 )
 
 
-def material_search(*, query: str) -> QuerySet[Material]:
-    """Materials whose title, author, ISBN or NDL ID match ``query``.
+def materials_in_order(*, ids: Sequence[int]) -> list[Material]:
+    """The materials of ``ids`` in that order (a page of search hits), each with
+    its holding site and ``is_unavailable`` (requested or out on loan now): one
+    query, whatever the number of ids."""
+    found = {
+        m.pk: m
+        for m in with_availability(Material.objects.filter(pk__in=ids).select_related("site"))
+    }
+    return [found[pk] for pk in ids if pk in found]
 
-    Every word must match the title or author; an ISBN or NDL ID matches
-    whole, in any form it is typed (full-width, any dash or space; an ISBN-10
-    finds the book stored under its ISBN-13, see ``core.identifiers``).
-    """
-    query = fold(query)
-    qs = Material.objects.select_related("site").order_by("title", "ndl_id")
-    if not query:
-        return qs.none()
-    words = Q()
-    for word in query.split():
-        words &= Q(title__icontains=word) | Q(responsibility__icontains=word)
-    match = words
-    isbn = isbn_search_key(query)
-    if isbn:
-        match |= Q(isbn=isbn)
-    try:
-        ndl_id = ndl_id_normalize(query)
-    except IdentifierError:
-        ndl_id = ""  # not an NDL ID: the words and the ISBN still match
-    if ndl_id:
-        match |= Q(ndl_id=ndl_id)
-    return qs.filter(match)
+
+def with_availability(materials: QuerySet[Material]) -> QuerySet[Material]:
+    """``materials`` with ``is_unavailable``: requested or out on loan now (by
+    anyone), computed in the same query (an EXISTS per row, on an index)."""
+    active = LoanRequest.objects.filter(material=OuterRef("pk"), status__in=ACTIVE_STATUSES)
+    return materials.annotate(is_unavailable=Exists(active))
+
+
+def material_search(*, query: str) -> list[Material]:
+    """The materials ``query`` finds, best first, with their availability: the
+    catalogue's one search (``catalogue.selectors_search``), cut at its limit."""
+    return materials_in_order(ids=catalogue_search(query=query).ids)
 
 
 def unavailable_material_ids(*, material_ids: Iterable[int]) -> set[int]:

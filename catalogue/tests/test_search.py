@@ -10,12 +10,14 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 from catalogue.models import LanguageCategory, Material
-from catalogue.selectors_search import material_search, materials_in_order
+from catalogue.selectors_search import material_search
 from catalogue.services.search_index import material_search_vector_update
 from catalogue.tests.factories import MaterialFactory
 from loans.models import LoanStatus
+from loans.selectors import materials_in_order
 
 pytestmark = pytest.mark.django_db
 
@@ -296,3 +298,122 @@ def test_each_hit_carries_its_availability(django_assert_max_num_queries: Any) -
             (lent.pk, True, lent.site.code),
             (free.pk, False, free.site.code),
         ]
+
+
+# --- the portal's search box and the admin's ---------------------------------------
+
+
+@pytest.fixture
+def staff(client: Any) -> Any:
+    from core.tests.factories import StaffFactory
+
+    client.force_login(StaffFactory())
+    return client
+
+
+@pytest.fixture
+def portal(client: Any) -> Any:
+    from core.models import User
+    from registration.tests.factories import LibraryFactory
+
+    library = LibraryFactory()
+    client.force_login(User.objects.create_user(username=library.user_id, library=library))
+    return client
+
+
+def test_the_portal_finds_by_reading_and_shows_loanability(
+    portal: Any, shelf: dict[str, Material]
+) -> None:
+    from loans.tests.factories import LoanRequestFactory
+
+    LoanRequestFactory(material=shelf["computer"], status=LoanStatus.REQUESTED)
+    body = portal.get(reverse("loans:search"), {"q": "としょかん"}).content.decode()
+    assert "図書館の歴史" in body and "コンピューターと図書館" in body
+    assert "Loanable, but requested or on loan now" in body  # the computer book
+    assert 'value="000000101"' in body  # the other one may be ticked
+
+
+def test_the_portal_ranks_the_identifier_first(portal: Any, shelf: dict[str, Material]) -> None:
+    book(ndl_id="000000302", title="4003101014 の謎")
+    body = portal.get(reverse("loans:search"), {"q": "4003101014"}).content.decode()
+    assert body.index("吾輩は猫である") < body.index("の謎")
+
+
+def test_the_portal_says_when_hits_are_cut(portal: Any, monkeypatch: Any) -> None:
+    from catalogue import selectors_search
+
+    for n in range(4):
+        book(ndl_id=f"00000090{n}", title=f"多い題名 {n}")
+    monkeypatch.setattr(selectors_search, "MAX_HITS", 3)
+    body = portal.get(reverse("loans:search"), {"q": "多い"}).content.decode()
+    assert "More than 3 materials match" in body
+    assert body.count('name="ndl_ids"') == 3
+
+
+def _portal_queries(portal: Any, assert_max: Any, hits: int) -> int:
+    from loans.tests.factories import LoanRequestFactory
+
+    materials = [book(title=f"数える本 {n}") for n in range(hits)]
+    for m in materials[::2]:
+        LoanRequestFactory(material=m, status=LoanStatus.REQUESTED)
+    with assert_max(12) as ctx:
+        portal.get(reverse("loans:search"), {"q": "数える"})
+    return len(ctx.captured_queries)
+
+
+def test_portal_queries_do_not_grow_with_hits(
+    portal: Any, django_assert_max_num_queries: Any
+) -> None:
+    few = _portal_queries(portal, django_assert_max_num_queries, 2)
+    many = _portal_queries(portal, django_assert_max_num_queries, 20)
+    assert few == many
+
+
+@pytest.mark.parametrize("query", ["4-00-310101-4", "としょかん", "Soseki Natsume"])
+def test_the_admin_search_box_is_the_portals(
+    staff: Any, shelf: dict[str, Material], query: str
+) -> None:
+    url = reverse("admin:catalogue_material_changelist")
+    body = staff.get(url, {"q": query}).content.decode()
+    expected = {m.ndl_id for m in Material.objects.filter(pk__in=material_search(query=query).ids)}
+    shown = {m.ndl_id for m in shelf.values() if f">{m.ndl_id}<" in body}
+    assert shown == expected and expected
+
+
+def test_the_admin_lists_hits_in_rank_order(staff: Any) -> None:
+    book(ndl_id="000000411", title="雑記", author_names="目録, 学")
+    book(ndl_id="000000412", title="目録学入門")
+    body = staff.get(reverse("admin:catalogue_material_changelist"), {"q": "目録"}).content
+    assert body.decode().index("000000412") < body.decode().index("000000411")
+    # Sorting by a column still works.
+    sorted_body = staff.get(
+        reverse("admin:catalogue_material_changelist"), {"q": "目録", "o": "1"}
+    ).content.decode()
+    assert sorted_body.index("000000411") < sorted_body.index("000000412")
+
+
+def test_the_admin_finds_nothing_politely(staff: Any) -> None:
+    response = staff.get(reverse("admin:catalogue_material_changelist"), {"q": "、。"})
+    assert response.status_code == 200
+    response = staff.get(reverse("admin:catalogue_material_changelist"), {"q": "該当なし"})
+    assert response.status_code == 200
+
+
+def _admin_queries(staff: Any, assert_max: Any, hits: int) -> int:
+    from loans.tests.factories import LoanRequestFactory
+
+    materials = [book(title=f"管理の本 {n}") for n in range(hits)]
+    for m in materials[::2]:
+        LoanRequestFactory(material=m, status=LoanStatus.REQUESTED)
+    with assert_max(14) as ctx:
+        body = staff.get(reverse("admin:catalogue_material_changelist"), {"q": "管理"})
+    assert "Requested or on loan now" in body.content.decode()
+    return len(ctx.captured_queries)
+
+
+def test_admin_queries_do_not_grow_with_hits(
+    staff: Any, django_assert_max_num_queries: Any
+) -> None:
+    few = _admin_queries(staff, django_assert_max_num_queries, 2)
+    many = _admin_queries(staff, django_assert_max_num_queries, 30)
+    assert few == many

@@ -99,19 +99,21 @@ def test_search_paginates(portal):
     assert "Page 2 of 2" in body
 
 
-def _search_queries(portal, django_assert_num_queries, n):
+def _search_queries(portal, django_assert_max_num_queries, n):
     materials = MaterialFactory.create_batch(n, title="Counted")
     for m in materials[::2]:
         LoanRequestFactory(material=m)
-    with django_assert_num_queries(5) as ctx:
+    # Session, user, library, identifier look-up, hits, the page with availability, the
+    # cap; on PostgreSQL also the search's planner settings and its head index.
+    with django_assert_max_num_queries(12) as ctx:
         portal.get(reverse("loans:search"), {"q": "counted"})
     return len(ctx.captured_queries)
 
 
-def test_search_query_count_does_not_grow(portal, django_assert_num_queries):
-    one = _search_queries(portal, django_assert_num_queries, 1)
+def test_search_query_count_does_not_grow(portal, django_assert_max_num_queries):
+    one = _search_queries(portal, django_assert_max_num_queries, 1)
     LoanRequest.objects.all().delete()
-    fifty = _search_queries(portal, django_assert_num_queries, 50)
+    fifty = _search_queries(portal, django_assert_max_num_queries, 50)
     assert one == fifty
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from catalogue.rules import loanability, rejection_messages
+from catalogue.selectors_search import material_search
 from core.errors import DomainError
 from core.i18n import current_language
 from core.portal import library_page, library_required, request_library
@@ -38,21 +39,21 @@ def _get_request_for_library(request: HttpRequest, pk: int) -> LoanRequest:
 
 @library_required
 def search(request: HttpRequest) -> HttpResponse:
+    """The catalogue's one search box (``catalogue.selectors_search``): hits in rank
+    order, each with its loanability and availability, a constant number of queries."""
     library = request_library(request)
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    page = Paginator(selectors.material_search(query=query), SEARCH_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    unavailable = selectors.unavailable_material_ids(material_ids=[m.pk for m in page])
+    hits = material_search(query=query)
+    page = Paginator(hits.ids, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
     language = current_language()
     rows = [
         {
             "material": m,
             "reasons": [r.message(language) for r in loanability(m)],
-            "unavailable": m.pk in unavailable,
+            "unavailable": m.is_unavailable,  # type: ignore[attr-defined]  # annotated
         }
-        for m in page
+        for m in selectors.materials_in_order(ids=list(page))
     ]
     return render(
         request,
@@ -63,6 +64,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "query": query,
             "page": page,
             "rows": rows,
+            "truncated": hits.truncated,
             "outstanding": selectors.library_outstanding_count(library=library),
             "cap": LOAN_CAP,
         },
