@@ -27,8 +27,9 @@ import contextlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
 
 from core.identifiers import (
@@ -90,30 +91,37 @@ def _contains(field: str, term: QueryTerm) -> Q:
     return Q(**{f"{field}__contains": term.pattern})
 
 
-def _tsquery(terms: Sequence[QueryTerm], *, title_only: bool) -> str:
+# Where the terms are looked for: the title and its reading ("T"), the names and
+# publisher ("N"), or each term in either ("TN"). Title hits are "T"; the other
+# hits of a one-term query are "N" (a term in the title is a title hit already),
+# of a longer query "TN".
+_FIELD = {"T": "search_title", "N": "search_names"}
+
+
+def _other_scope(terms: Sequence[QueryTerm]) -> str:
+    return "N" if len(terms) == 1 else "TN"
+
+
+def _tsquery(terms: Sequence[QueryTerm], *, scope: str) -> str:
     """The tsquery (PostgreSQL input syntax) that every hit's ``search_vector`` matches."""
 
     def field(prefix: str, term: QueryTerm) -> str:
         star = ":*" if term.prefix else ""
         return "(" + " & ".join(f"'{prefix}{token}'{star}" for token in term.tokens) + ")"
 
-    parts = []
-    for term in terms:
-        if title_only:
-            parts.append(field("T", term))
-        else:
-            parts.append(f"({field('T', term)} | {field('N', term)})")
-    return " & ".join(parts)
+    return " & ".join(
+        "(" + " | ".join(field(prefix, term) for prefix in scope) + ")" for term in terms
+    )
 
 
-def _verify(terms: Sequence[QueryTerm], *, title_only: bool) -> Q:
-    """Every term is in the title (and reading), or in any searched field."""
+def _verify(terms: Sequence[QueryTerm], *, scope: str) -> Q:
+    """Every term is a substring of the fields of ``scope``."""
     verify = Q()
     for term in terms:
-        if title_only:
-            verify &= _contains("search_title", term)
-        else:
-            verify &= _contains("search_title", term) | _contains("search_names", term)
+        either = Q()
+        for prefix in scope:
+            either |= _contains(_FIELD[prefix], term)
+        verify &= either
     return verify
 
 
@@ -129,31 +137,95 @@ def _verify(terms: Sequence[QueryTerm], *, title_only: bool) -> Q:
 # short. Either way the hits are in the order the index gives them.
 
 HEAD_IDS = 250_000
+# All of a search in one round trip (a loaded server answers each round trip
+# late): plans for short queries (no JIT compilation, no parallel workers) for
+# this statement only, the identifier look-up, the title hits (from the head
+# index if it holds enough, else the whole one) and, when those do not fill
+# MAX_HITS, the other hits the same way. A tier runs only when the one before
+# it left room (a one-time filter on its count).
+_STATEMENT = """
+SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0;
+WITH ids AS ({ids}),
+  th AS ({title_head}),
+  tf AS (SELECT * FROM ({title_all}) AS s WHERE (SELECT count(*) FROM th) <= {limit}),
+  t AS (SELECT * FROM th WHERE (SELECT count(*) FROM th) > {limit} UNION ALL SELECT * FROM tf),
+  ah AS (SELECT * FROM ({any_head}) AS s WHERE (SELECT count(*) FROM t) <= {limit}),
+  af AS (SELECT * FROM ({any_all}) AS s WHERE (SELECT count(*) FROM t) <= {limit}
+         AND (SELECT count(*) FROM ah) <= {limit})
+SELECT 'i', * FROM ids UNION ALL SELECT 't', * FROM t
+UNION ALL SELECT 'h', * FROM ah UNION ALL SELECT 'a', * FROM af
+"""
 
 
-def _candidates(
-    terms: Sequence[QueryTerm], *, title_only: bool, limit: int
-) -> list[tuple[int, str]]:
-    """Up to ``limit + 1`` hits as ``(pk, title)``, in the order the database finds them."""
-    qs = Material.objects.order_by().filter(_verify(terms, title_only=title_only))
+Rows = list[tuple[int, str]]
+
+
+def _gin_sql(terms: Sequence[QueryTerm], *, scope: str, head: bool, limit: int) -> str:
+    """One tier's SQL: the index condition, the verifying substrings (bound as
+    parameters by ``_gin_params``), the head bound if ``head``, ``limit + 1`` rows.
+
+    Written out rather than built by the ORM: it runs for every search, and
+    compiling five querysets costs more than the query itself."""
+    either = " OR ".join(f"{_FIELD[prefix]} LIKE %s" for prefix in scope)
+    verify = " AND ".join(f"({either})" for _ in terms)
+    bound = f" AND id <= {HEAD_IDS}" if head else ""
+    return (
+        "SELECT id AS pk, title FROM catalogue_material "  # noqa: S608 - no user text here
+        f"WHERE search_vector @@ %s::tsquery AND {verify}{bound} LIMIT {limit + 1}"
+    )
+
+
+def _gin_params(terms: Sequence[QueryTerm], *, scope: str) -> list[str]:
+    # Patterns are letters, digits, CJK and spaces only (search_text.runs): no LIKE
+    # wildcard or escape character to quote.
+    patterns = [f"%{term.pattern}%" for term in terms for _ in scope]
+    return [_tsquery(terms, scope=scope), *patterns]
+
+
+def _fetch(match: Q | None, terms: Sequence[QueryTerm], limit: int) -> tuple[Rows, Rows, Rows]:
+    """Identifier hits, title hits and other hits as ``(pk, title)``, each list up
+    to ``limit + 1`` long (the other hits only if the title hits leave room)."""
+    by_id = Material.objects.order_by("pk").values_list("pk", "title")
+    ids: Rows = list(by_id.filter(match)[:limit]) if match is not None and not terms else []
+    if not terms:
+        return ids, [], []
     if connection.vendor != "postgresql":
-        return list(qs.values_list("pk", "title")[: limit + 1])
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            # Plans for one short query: no JIT compilation, no parallel workers.
-            cursor.execute("SET LOCAL jit = off")
-            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        # Lexemes are letters, digits and CJK only (search_text.runs): nothing to quote.
-        gin = qs.extra(
-            where=["search_vector @@ %s::tsquery"], params=[_tsquery(terms, title_only=title_only)]
-        )
-        head = list(gin.filter(pk__lte=HEAD_IDS).values_list("pk", "title")[: limit + 1])
-        if len(head) > limit:
-            return head
-        return list(gin.values_list("pk", "title")[: limit + 1])
+        if match is not None:
+            ids = list(by_id.filter(match)[:limit])
+        rows = Material.objects.order_by().values_list("pk", "title")
+        titles = list(rows.filter(_verify(terms, scope="T"))[: limit + 1])
+        if len(titles) > limit:
+            return ids, titles, []
+        others = rows.filter(_verify(terms, scope=_other_scope(terms)))
+        return ids, titles, list(others[: limit + 1])
+    id_sql, id_params = (
+        by_id.filter(match if match is not None else Q(pk__isnull=True))[:limit]
+    ).query.sql_with_params()
+    # Not an identifier: a part that finds nothing (pk IS NULL) keeps the statement whole.
+    sql = {"ids": f"SELECT * FROM ({id_sql}) AS s"}  # noqa: S608 - Django-compiled, values bound
+    params: list[Any] = list(id_params)
+    other = _other_scope(terms)
+    for name, scope, head in (
+        ("title_head", "T", True),
+        ("title_all", "T", False),
+        ("any_head", other, True),
+        ("any_all", other, False),
+    ):  # in the order the statement names them
+        sql[name] = _gin_sql(terms, scope=scope, head=head, limit=limit)
+        params.extend(_gin_params(terms, scope=scope))
+    with connection.cursor() as cursor:
+        cursor.execute(_STATEMENT.format(limit=limit, **sql), params)
+        cursor.nextset()  # past the two SET LOCAL
+        cursor.nextset()
+        tagged = cursor.fetchall()
+    found: dict[str, Rows] = {"i": [], "t": [], "h": [], "a": []}
+    for tag, pk, title in tagged:
+        found[tag].append((pk, title))
+    other_rows = found["h"] if len(found["h"]) > limit else found["a"]
+    return found["i"], found["t"], other_rows
 
 
-def _ranked(rows: list[tuple[int, str]]) -> list[int]:
+def _ranked(rows: Rows) -> list[int]:
     """Shortest title first (the title that is most nearly the query), then by title."""
     return [pk for pk, _ in sorted(rows, key=lambda row: (len(row[1]), row[1], row[0]))]
 
@@ -163,29 +235,21 @@ def material_search(*, query: str, limit: int | None = None) -> SearchHits:
 
     In: the text typed in a search box (any script, width, case). Out:
     ``SearchHits``; empty for an empty query or one without letters or digits.
-    A few queries, each bounded by ``limit`` rows (``MAX_HITS`` unless given). Never raises for any
-    typed text.
+    One statement on PostgreSQL, each part bounded by ``limit`` rows (``MAX_HITS``
+    unless given). Never raises for any typed text.
     """
     limit = limit or MAX_HITS
-    ids: list[int] = []
-    truncated = False
-    identifiers: frozenset[int] = frozenset()
-    if (match := identifier_q(query)) is not None:
-        found = list(Material.objects.order_by("pk").filter(match).values_list("pk", flat=True))
-        identifiers = frozenset(found[:limit])
-        ids.extend(found[:limit])
     terms = query_terms(query)
-    titles: frozenset[int] = frozenset()
-    if terms:
-        rows = _candidates(terms, title_only=True, limit=limit)
-        truncated = len(rows) > limit
-        title_ids = [pk for pk in _ranked(rows[:limit]) if pk not in identifiers]
-        titles = frozenset(title_ids)
-        ids.extend(title_ids)
-        room = limit - len(title_ids)
-        if room > 0 and not truncated:
-            seen = identifiers | titles
-            others = _candidates(terms, title_only=False, limit=limit)
-            truncated = len(others) > limit
-            ids.extend([pk for pk in _ranked(others) if pk not in seen][:room])
+    id_rows, title_rows, other_rows = _fetch(identifier_q(query), terms, limit)
+    ids = [pk for pk, _ in id_rows]
+    identifiers = frozenset(ids)
+    truncated = len(title_rows) > limit
+    title_ids = [pk for pk in _ranked(title_rows[:limit]) if pk not in identifiers]
+    titles = frozenset(title_ids)
+    ids.extend(title_ids)
+    room = limit - len(title_ids)
+    if room > 0 and not truncated and other_rows:
+        seen = identifiers | titles
+        truncated = len(other_rows) > limit
+        ids.extend([pk for pk in _ranked(other_rows) if pk not in seen][:room])
     return SearchHits(ids=ids, identifier_ids=identifiers, title_ids=titles, truncated=truncated)
