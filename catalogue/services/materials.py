@@ -33,6 +33,7 @@ from core.models import AuditEntry, Site, User
 from core.pagecache import portal_pages_touch_all
 
 from ..models import LanguageCategory, Material, MaterialType, ReviewReason, Unsuitability
+from .search_index import material_search_vector_update
 
 REQUIRED_COLUMNS = ("ndl_id", "title", "language", "acquired_on", "site")
 TEXT_COLUMNS = {
@@ -453,6 +454,7 @@ def _write(
             )
             result.updated += len(existing)
             result.created += len(batch) - len(existing)
+            material_search_vector_update(ndl_ids=ids)
             if progress is not None:
                 progress(len(batch))
         # One entry for the whole file: a row per material would double the work.
@@ -503,6 +505,7 @@ def material_save(
         if not adding:
             Material.objects.select_for_update().filter(pk=material.pk).first()
         material.save()
+        material_search_vector_update(material_ids=[material.pk])
         audit_log(
             actor=actor,
             action="catalogue.material.create" if adding else "catalogue.material.update",

@@ -28,6 +28,7 @@ from ..formats import Entry
 from ..models import Material
 from ..records import RecordError, material_values
 from .materials import BATCH_SIZE, ImportResult, RecordProblem
+from .search_index import material_search_vector_update
 
 # The fields a record decides (a re-import overwrites them, and only them).
 RECORD_FIELDS = (
@@ -144,6 +145,7 @@ def material_records_import(
                 )
             result.updated += existing
             result.created += len(batch) - existing
+            material_search_vector_update(ndl_ids=[v["ndl_id"] for v in batch])
         if progress is not None:
             progress(len(batch))
         batch.clear()

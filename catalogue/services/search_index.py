@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -42,27 +43,33 @@ def material_index_text(values: dict[str, str]) -> IndexText:
     return index_text(**{name: values.get(name) or "" for name in INDEXED_FIELDS})
 
 
-def _batches(ids: Iterable[int]) -> Iterator[list[int]]:
+def _batches(ids: Iterable[Any]) -> Iterator[list[Any]]:
     iterator = iter(ids)
     while batch := list(islice(iterator, BATCH)):
         yield batch
 
 
-def material_search_vector_update(*, material_ids: Iterable[int] | None = None) -> int:
-    """Re-derive the search index of the given materials (all if ``None``).
+def material_search_vector_update(
+    *, material_ids: Iterable[int] | None = None, ndl_ids: Iterable[str] | None = None
+) -> int:
+    """Re-derive the search index of the given materials (by primary key or by
+    NDL ID; every material if neither is given).
 
-    In: material primary keys (any iterable; unknown ids are skipped). Out: the
-    number of rows updated. Call it after any write to ``INDEXED_FIELDS``,
-    including bulk imports (one statement per 2,000 rows). Derived data, so
-    no audit entry; it runs in the caller's transaction (or its own).
-    Raises nothing of its own; database errors propagate.
+    In: material primary keys or NDL IDs (any iterable; unknown ones are
+    skipped). Out: the number of rows updated. Call it after any write to
+    ``INDEXED_FIELDS``, including bulk imports (one statement per 2,000 rows).
+    Derived data, so no audit entry; it runs in the caller's transaction (or
+    its own). Raises nothing of its own; database errors propagate.
     """
-    if material_ids is None:
-        material_ids = Material.objects.order_by("pk").values_list("pk", flat=True).iterator()
+    lookup = "ndl_id__in" if ndl_ids is not None else "pk__in"
+    keys: Iterable[Any] = ndl_ids if ndl_ids is not None else material_ids or []
+    if material_ids is None and ndl_ids is None:
+        keys = Material.objects.order_by("pk").values_list("pk", flat=True).iterator()
     updated = 0
-    with transaction.atomic():
-        for batch in _batches(material_ids):
-            rows = Material.objects.filter(pk__in=batch).values("pk", *INDEXED_FIELDS)
+    # No savepoint: inside an import it is one more write of the import's transaction.
+    with transaction.atomic(savepoint=False):
+        for batch in _batches(keys):
+            rows = Material.objects.filter(**{lookup: batch}).values("pk", *INDEXED_FIELDS)
             texts = [(row["pk"], material_index_text(row)) for row in rows]
             updated += write_index(connection, texts)
     return updated

@@ -417,3 +417,61 @@ def test_admin_queries_do_not_grow_with_hits(
     few = _admin_queries(staff, django_assert_max_num_queries, 2)
     many = _admin_queries(staff, django_assert_max_num_queries, 30)
     assert few == many
+
+
+# --- the writers keep the index current ------------------------------------------------
+
+
+def test_a_csv_import_is_searchable_at_once(tmp_path: Any) -> None:
+    from django.core.management import call_command
+
+    path = tmp_path / "catalogue.csv"
+    path.write_text(
+        "ndl_id,title,language,acquired_on,site\n"
+        "000000951,東京の図書館,japanese,2001-04-01,tokyo\n"
+        "000000952,Libraries of Kyōto,foreign,2001-04-01,kansai\n",
+        encoding="utf-8",
+    )
+    call_command("import_catalogue", str(path), verbosity=0)
+    assert found("図書館") == ["000000951"]
+    assert found("kyoto libraries") == ["000000952"]
+
+
+def test_records_from_the_ndl_are_searchable_by_reading(tmp_path: Any) -> None:
+    from django.core.management import call_command
+
+    path = tmp_path / "record.rdf"
+    path.write_text(
+        """<?xml version="1.0" encoding="UTF-8"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+  xmlns:dcndl="http://ndl.go.jp/dcndl/terms/" xmlns:dcterms="http://purl.org/dc/terms/"
+  xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:foaf="http://xmlns.com/foaf/0.1/">
+ <dcndl:BibResource rdf:about="https://ndlsearch.ndl.go.jp/books/R100000002-I000000961">
+  <dcterms:identifier rdf:datatype="http://ndl.go.jp/dcndl/terms/NDLBibID">000000961</dcterms:identifier>
+  <dcterms:title>図書館の近代</dcterms:title>
+  <dc:title><rdf:Description><rdf:value>図書館の近代</rdf:value>
+   <dcndl:transcription>トショカン ノ キンダイ</dcndl:transcription></rdf:Description></dc:title>
+  <dcterms:creator><foaf:Agent><foaf:name>夏目, 漱石</foaf:name>
+   <dcndl:transcription>ナツメ, ソウセキ</dcndl:transcription></foaf:Agent></dcterms:creator>
+  <dcterms:language rdf:datatype="http://purl.org/dc/terms/ISO639-2">jpn</dcterms:language>
+  <dcndl:materialType rdf:resource="http://ndl.go.jp/ndltype/Book" rdfs:label="図書"
+    xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#"/>
+ </dcndl:BibResource>
+</rdf:RDF>
+""",
+        encoding="utf-8",
+    )
+    call_command("import_catalogue", str(path), "--format", "dcndl", verbosity=0)
+    assert Material.objects.filter(ndl_id="000000961").exists()
+    assert found("としょかん") == ["000000961"]
+    assert found("夏目漱石") == ["000000961"]
+
+
+def test_a_staff_edit_is_searchable_at_once() -> None:
+    from catalogue.services.materials import material_save
+
+    material = book(ndl_id="000000971", title="旧題")
+    material.title = "新題名の本"
+    material_save(material=material, actor=None, changed=["title"])
+    assert found("新題名") == ["000000971"]
+    assert found("旧題") == []
