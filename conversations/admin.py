@@ -102,8 +102,6 @@ class ThreadAdmin(admin.ModelAdmin):
     list_select_related = ("library",)
     search_fields = ("library__user_id", "library__name", "=loan_request__pk")
     ordering = ("-last_message_at", "-pk")
-    # Nothing to do to several conversations at once: no action bar, no checkboxes.
-    actions = None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Thread]:
         query = (
