@@ -167,3 +167,32 @@ def test_a_list_past_the_cap_says_more_than_instead_of_counting(staff, monkeypat
     monkeypatch.setattr(admin_worklist, "COUNT_CAP", 10)
     page = staff.get(reverse("admin:loans_loanrequest_changelist")).content.decode()
     assert "more than" not in page
+
+
+def test_past_the_cap_no_action_is_offered_across_pages(staff, monkeypatch) -> None:
+    # "Select all N" would act on every row the filter matches, not on N.
+    from loans.admin.requests import LoanRequestAdmin
+
+    monkeypatch.setattr(LoanRequestAdmin, "list_per_page", 2)
+    library = LibraryFactory()
+    for _ in range(5):
+        LoanRequestFactory(library=library)
+    url = reverse("admin:loans_loanrequest_changelist")
+    monkeypatch.setattr(admin_worklist, "COUNT_CAP", 3)
+    page = staff.get(url).content.decode()
+    assert 'class="action-select"' in page
+    assert 'class="question hidden"' not in page
+    monkeypatch.setattr(admin_worklist, "COUNT_CAP", 10)
+    page = staff.get(url).content.decode()
+    assert 'class="question hidden"' in page
+    assert "Select all 5 loan requests" in page
+
+
+def test_each_admin_view_is_wrapped_once() -> None:
+    from django.contrib import admin
+
+    def view(request):  # pragma: no cover - only wrapped
+        return None
+
+    assert admin.site.admin_view(view) is admin.site.admin_view(view)
+    assert admin.site.admin_view(view) is not admin.site.admin_view(view, cacheable=True)
