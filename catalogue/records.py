@@ -358,6 +358,8 @@ def isbn13(value: str) -> str:
     """
     text = value if value.isascii() else unicodedata.normalize("NFKC", value)
     number = text.translate(_ISBN_NOISE).upper().split("(")[0]
+    if len(number) == 9:
+        number = "0" + number  # an SBN, the ISBN-10 before ISO 2108 (as python-stdnum reads it)
     if len(number) == 10 and number[:9].isdigit() and (number[9].isdigit() or number[9] == "X"):
         total = sum((10 - i) * int(d) for i, d in enumerate(number[:9]))
         total += 10 if number[9] == "X" else int(number[9])

@@ -12,6 +12,8 @@ import pymarc
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from catalogue.formats import FormatError, detect
 from catalogue.formats.marc import material_type_of_marc
@@ -515,3 +517,43 @@ def test_the_command_reads_a_large_file_in_a_second_process(tmp_path, monkeypatc
     _, err = run(tmp_path, data, "--skip-invalid")
     assert "record 2 (line 13): no NDL bibliographic ID" in err
     assert list(Material.objects.values_list("ndl_id", flat=True)) == ["031000001"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "978-4-7741-8883-6",
+        "4-8122-1553-6",
+        "4812215536",
+        "０２４６８１３５９",
+        "9780262220736",
+        "979-10-90636-07-1",
+        "4-8122-1553-7",
+        "9784774188837",
+        "12345",
+        "978477418883X",
+        "",
+    ],
+)
+def test_the_import_reads_isbns_as_core_identifiers_does(value):
+    from catalogue.records import isbn13
+    from core.identifiers import IdentifierError, isbn_normalize
+
+    try:
+        expected = isbn_normalize(value)
+    except IdentifierError:
+        expected = ""
+    assert isbn13(value) == expected
+
+
+@given(digits=st.text(alphabet="0123456789X-", min_size=9, max_size=17))
+@settings(max_examples=300, deadline=None)
+def test_any_isbn_like_text_is_read_as_core_identifiers_reads_it(digits):
+    from catalogue.records import isbn13
+    from core.identifiers import IdentifierError, isbn_normalize
+
+    try:
+        expected = isbn_normalize(digits)
+    except IdentifierError:
+        expected = ""
+    assert isbn13(digits) == expected
