@@ -55,6 +55,9 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("copies", "copyqueueitem"): ("view",),
         ("copies", "invoice"): ("view", "change"),
         ("copies", "payment"): ("view",),
+        # Requests from libraries' ILL systems: identify held items, read the log.
+        ("iso18626", "isotransaction"): ("view", "change"),
+        ("iso18626", "isomessage"): ("view",),
     },
     # Each site's lending staff: pull, pack and ship; check returns in.
     LENDING_STAFF: {
@@ -83,7 +86,15 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
     },
 }
 # The supervisor may do everything in the domain apps and read the audit log.
-SUPERVISOR_APPS = ("registration", "catalogue", "loans", "returns", "conversations", "copies")
+SUPERVISOR_APPS = (
+    "registration",
+    "catalogue",
+    "loans",
+    "returns",
+    "conversations",
+    "copies",
+    "iso18626",
+)
 SUPERVISOR_EXTRA = {
     ("core", "auditentry"): ("view",),
     ("core", "outgoingmail"): ("view",),
