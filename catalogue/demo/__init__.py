@@ -78,16 +78,17 @@ SITES = ("tokyo", "kansai", "ilcl")
 # Every this many of the other records is newly imported: no site or
 # acquisition date yet, so the loan rules wait for staff.
 UNPROCESSED_EVERY = 40
-_JUDGEMENTS = (
-    "is_deteriorated",
-    "is_rare",
-    "unsuitable",
-    "is_collection",
-    "market_available",
-    "is_amusement",
-    "staff_excluded",
-    "staff_note",
-)
+# The staff's judgements and their values when staff have judged nothing.
+_JUDGEMENTS: dict[str, Any] = {
+    "is_deteriorated": False,
+    "is_rare": False,
+    "unsuitable": "",
+    "is_collection": False,
+    "market_available": False,
+    "is_amusement": False,
+    "staff_excluded": False,
+    "staff_note": "",
+}
 
 
 def _staff_facts(number: int, year: int | None) -> tuple[dt.date | None, str | None]:
@@ -127,9 +128,8 @@ def seed_demo_catalogue() -> int:
             (acquired_on, site), judgements = _staff_facts(number, material.year), {}
         material.acquired_on = acquired_on
         material.site = sites[site] if site else None
-        for name in _JUDGEMENTS:
-            field = Material._meta.get_field(name)
-            setattr(material, name, judgements.get(name, field.get_default()))
+        for name, nothing in _JUDGEMENTS.items():
+            setattr(material, name, judgements.get(name, nothing))
     with transaction.atomic():
         Material.objects.bulk_update(
             materials, ["acquired_on", "site", *_JUDGEMENTS], batch_size=500
