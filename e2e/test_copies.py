@@ -31,7 +31,7 @@ def copy_staff(transactional_db: None, settings: Any) -> Any:
     from core.tests.factories import StaffFactory, backup_codes_give
 
     settings.NDL_ADMIN_REQUIRE_OTP = True
-    user = StaffFactory(username="copies-staff")
+    user: Any = StaffFactory(username="copies-staff")
     backup_codes_give(user, *(f"copy{n:04d}" for n in range(4)))
     return user
 

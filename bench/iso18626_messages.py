@@ -2,7 +2,7 @@
 at 8 concurrent clients >= 150 messages/s with p99 <= 100 ms; the outbox
 delivering >= 200 messages/s to a local receiver).
 
-    DATABASE_URL=postgres://USER@HOST:5432/ndl_bench_iso python bench/iso18626.py \\
+    DATABASE_URL=postgres://USER@HOST:5432/ndl_bench_iso python bench/iso18626_messages.py \\
         [--seconds 15] [--clients 8] [--workers 3] [--outbox 2000]
 
 The database is created if missing and migrated; the ISO 18626 tables are
@@ -89,7 +89,8 @@ def setup(clients: int, endpoint: str) -> list[dict[str, str]]:
     peers = []
     for n in range(clients):
         user_id = f"ILL-ZZ-{90000 + n:05d}"
-        library = Library.objects.filter(user_id=user_id).first() or LibraryFactory(
+        found = Library.objects.filter(user_id=user_id).first()
+        library: Library = found or LibraryFactory.create(
             user_id=user_id, name=f"Bench Library {n}"
         )
         peer, code = peer_setup(
