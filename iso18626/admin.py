@@ -147,12 +147,14 @@ class IdentifyForm(forms.Form):
 
 @admin.register(IsoTransaction)
 class IsoTransactionAdmin(admin.ModelAdmin):
-    list_display = ("requesting_request_id", "peer", "state", "loan", "service_type", "created_at")
-    list_select_related = ("peer", "loan", "loan__material")
+    list_display = (
+        "requesting_request_id", "peer", "state", "loan", "copy", "service_type", "created_at",
+    )  # fmt: skip
+    list_select_related = ("peer", "loan", "loan__material", "copy")
     list_filter = ("state", "service_type")
     search_fields = ("requesting_request_id", "peer__isil")
     readonly_fields = (
-        "peer", "requesting_request_id", "loan", "state", "service_type", "bibliographic",
+        "peer", "requesting_request_id", "loan", "copy", "state", "service_type", "bibliographic",
         "version", "created_at",
     )  # fmt: skip
     inlines = (MessageInline,)

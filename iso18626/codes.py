@@ -34,16 +34,39 @@ REASON_RETRY: dict[str, str] = {
     "unavailable": "OnLoan",
 }
 
-# A Copy or CopyOrLoan request, while the NDL takes loans only by ISO 18626.
-SERVICE_TYPE_UNFILLED = "ReqServTypeNotPossible"
+# NDL photocopy reason code (copies.rules.Reason) -> the closest ISO 18626
+# ``reasonUnfilled``; as for loans the NDL code and both explanations go in ``note``.
+COPY_REASON_UNFILLED: dict[str, str] = {
+    "no_declaration": "PolicyProblem",
+    "one_copy": "PolicyProblem",
+    "part_not_given": "PolicyProblem",
+    "pages_invalid": "PolicyProblem",
+    "pages_beyond_extent": "PolicyProblem",
+    "more_than_half": "PolicyProblem",
+    "latest_issue": "PolicyProblem",
+    "unpaid_invoices": "PolicyProblem",
+    "residential_map": "NotAvailableForILL",
+    "electronic_resource": "NotAvailableForILL",
+    "audio_visual": "NotAvailableForILL",
+    "forbidden": "NotAvailableForILL",
+    "digitized": "NotAvailableForILL",
+    "not_on_shelf": "NotOnShelf",
+    "in_use": "NotOnShelf",
+    "other": "NotAvailableForILL",
+}
 
 # The conditions every NDL loan carries (reading room under supervision, no copying).
 LOAN_CONDITIONS = ("WatchLibraryUseOnly", "NoReproduction")
 
 
-def reason_unfilled(codes: list[str]) -> str:
-    """The ISO value for a refusal with ``codes``: the first code's, in the order given."""
+def reason_unfilled(codes: list[str], table: dict[str, str] | None = None) -> str:
+    """The ISO value for a refusal with ``codes``: the first code's, in the order given.
+
+    ``table`` is the loan table (``REASON_UNFILLED``) unless given
+    (``COPY_REASON_UNFILLED`` for a photocopy request).
+    """
+    table = REASON_UNFILLED if table is None else table
     for code in codes:
-        if code in REASON_UNFILLED:
-            return REASON_UNFILLED[code]
+        if code in table:
+            return table[code]
     return DEFAULT_UNFILLED

@@ -91,7 +91,7 @@ class PeerAgency(models.Model):
 class TransactionState(models.TextChoices):
     """Where an ISO 18626 request stands on our side, beside its loan."""
 
-    LINKED = "linked", _("A loan request")
+    LINKED = "linked", _("A loan or copy request")
     IDENTIFY = "identify", _("Held for staff to identify the item")
     UNFILLED = "unfilled", _("Answered Unfilled")
     RETRY = "retry", _("Answered RetryPossible")
@@ -113,6 +113,15 @@ class IsoTransaction(models.Model):
         blank=True,
         related_name="iso18626",
     )
+    # A Copy (or CopyOrLoan) request that became a photocopy request.
+    copy = models.OneToOneField(
+        "copies.CopyRequest",
+        verbose_name=_("copy request"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="iso18626",
+    )
     state = models.CharField(_("state"), max_length=10, choices=TransactionState.choices)
     service_type = models.CharField(_("service type"), max_length=20, default="Loan")
     bibliographic = models.JSONField(_("item as the requester described it"), default=dict)
@@ -129,8 +138,14 @@ class IsoTransaction(models.Model):
                 name="iso18626_isotransaction_one_per_request_id",
             ),
             models.CheckConstraint(
-                name="iso18626_isotransaction_linked_has_loan",
-                condition=~models.Q(state="linked") | models.Q(loan__isnull=False),
+                name="iso18626_isotransaction_linked_has_loan_or_copy",
+                condition=~models.Q(state="linked")
+                | models.Q(loan__isnull=False)
+                | models.Q(copy__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="iso18626_isotransaction_loan_or_copy_not_both",
+                condition=models.Q(loan__isnull=True) | models.Q(copy__isnull=True),
             ),
         ]
 
@@ -140,6 +155,8 @@ class IsoTransaction(models.Model):
     @property
     def supplying_request_id(self) -> str:
         """Our id for it in every message: the loan request's number once there is one."""
+        if self.copy_id:
+            return f"NDL-C{self.copy_id}"
         return f"NDL-{self.loan_id}" if self.loan_id else f"NDL-ISO-{self.pk}"
 
 

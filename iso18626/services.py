@@ -4,7 +4,9 @@ This module only translates: every change to a loan goes through the same
 services as the portal and the admin (``loans.services.requests``,
 ``loans.services.shipping``, ``returns.services``), so a request that
 arrives by ISO 18626 obeys every rule of one typed in the portal (loan
-rules, the ten-item cap, no extensions). What we say back is a
+rules, the ten-item cap, no extensions). A ``Copy`` request (and a
+``CopyOrLoan`` request for an item the loan rules do not let out) becomes a
+photocopy request through ``copies.services.requests`` in the same way. What we say back is a
 ``supplyingAgencyMessage`` row in the outbox (``IsoMessage``), written in the
 same transaction as the change and POSTed to the peer after commit, in
 order per request.
@@ -34,6 +36,16 @@ from django.utils.translation import gettext as _
 
 from catalogue.models import Material
 from catalogue.rules import Refusal, loanability, rejection_messages
+from copies.models import CANCELLABLE_STATUSES as COPY_CANCELLABLE_STATUSES
+from copies.models import ColourMode, CopyChannel, CopyRequest, CopyStatus, PaperSize
+from copies.rules import Part, is_periodical
+from copies.rules import Refusal as CopyRefusal
+from copies.services.requests import (
+    copy_refusal_messages,
+    copy_request_cancel,
+    copy_request_create,
+    copy_request_preview,
+)
 from core.audit import audit_log
 from core.errors import DomainError
 from core.identifiers import (
@@ -105,6 +117,11 @@ _answering: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar(
 )
 
 
+_answering_copies: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar(
+    "iso18626_answering_copies", default=frozenset()
+)
+
+
 @contextmanager
 def _answering_for(loan_id: int) -> Iterator[None]:
     token = _answering.set(_answering.get() | {loan_id})
@@ -112,6 +129,15 @@ def _answering_for(loan_id: int) -> Iterator[None]:
         yield
     finally:
         _answering.reset(token)
+
+
+@contextmanager
+def _answering_for_copy(copy_id: int) -> Iterator[None]:
+    token = _answering_copies.set(_answering_copies.get() | {copy_id})
+    try:
+        yield
+    finally:
+        _answering_copies.reset(token)
 
 
 # --- the NDL's own identity ---------------------------------------------------------------
@@ -431,6 +457,13 @@ def _bibliographic(incoming: Incoming) -> dict[str, Any]:
         ],
         "publisher": incoming.text("publicationInfo/publisher"),
         "publication_date": incoming.text("publicationInfo/publicationDate"),
+        # The part a Copy request asks for, and the requester's note.
+        "title_of_component": incoming.text(f"{b}/titleOfComponent"),
+        "author_of_component": incoming.text(f"{b}/authorOfComponent"),
+        "volume": incoming.text(f"{b}/volume"),
+        "issue": incoming.text(f"{b}/issue"),
+        "pages_requested": incoming.text(f"{b}/pagesRequested"),
+        "note": incoming.text("serviceInfo/note"),
     }
 
 
@@ -501,23 +534,6 @@ def _on_request(
         version=incoming.version,
     )
     _log_in(tx=tx, incoming=incoming, body=body, answer=answer, ok=True, summary="request")
-    if service_type != "Loan":
-        tx.state = TransactionState.UNFILLED
-        tx.save(update_fields=["state"])
-        _queue(
-            tx=tx,
-            reason="RequestResponse",
-            status="Unfilled",
-            reason_unfilled=codes.SERVICE_TYPE_UNFILLED,
-            note=_bilingual(
-                "The NDL lends items by ISO 18626; photocopy requests are not taken this way.",
-                "国立国会図書館はISO 18626では貸出のみを受け付けています。"
-                "複写の申込みは受け付けていません。",
-            ),
-            key=f"unfilled:{tx.pk}",
-            fresh=True,
-        )
-        return answer, True
     material = material_identify(bibliographic=tx.bibliographic)
     if material is None:
         _queue(
@@ -532,8 +548,18 @@ def _on_request(
             fresh=True,
         )
         return answer, True
-    _loan_try(tx=tx, material=material, actor=_library_user(peer.library))
+    _supply_try(tx=tx, material=material, actor=_library_user(peer.library))
     return answer, True
+
+
+def _supply_try(*, tx: IsoTransaction, material: Material, actor: User | None) -> None:
+    """A loan or a copy, by ``serviceType``: Loan -> a loan; Copy -> a copy;
+    CopyOrLoan -> a loan when the loan rules let ``material`` out
+    (``catalogue.rules.loanability`` finds nothing), otherwise a copy."""
+    if tx.service_type == "Copy" or (tx.service_type == "CopyOrLoan" and loanability(material)):
+        _copy_try(tx=tx, material=material, actor=actor)
+    else:
+        _loan_try(tx=tx, material=material, actor=actor)
 
 
 def _bilingual(en: str, ja: str) -> str:
@@ -621,9 +647,126 @@ def _in_both(message: Any) -> str:
     return en if en == ja else _bilingual(en, ja)
 
 
-def _refusal_note(refusals: list[Refusal]) -> str:
+def _refusal_note(refusals: list[Refusal] | list[CopyRefusal]) -> str:
     lines = [f"[{r.code}] {r.message('en')} / {r.message('ja')}" for r in refusals]
     return "NDL reasons / 謝絶理由:\n" + "\n".join(lines)
+
+
+# --- photocopy requests -------------------------------------------------------------------
+
+_PAGES = re.compile(r"\d+")
+_COLOUR = re.compile(r"colou?r|カラー", re.IGNORECASE)
+_MONOCHROME = re.compile(r"black|mono|gr[ae]y|白黒|モノクロ", re.IGNORECASE)
+
+
+def _pages(value: str) -> tuple[int | None, int | None]:
+    """``pagesRequested`` as (first, last): "12-25", "pp. 12 to 25", "p. 7" (one page)."""
+    numbers = [int(n) for n in _PAGES.findall(value)[:2]]
+    if not numbers:
+        return None, None
+    return numbers[0], numbers[-1]
+
+
+def copy_order_from_iso(
+    *, bibliographic: dict[str, Any], material: Material
+) -> tuple[Part, str, str, str]:
+    """What an ISO 18626 Copy request asks the NDL to copy: (part, colour,
+    article author, the library's note).
+
+    ``pagesRequested`` gives the pages (the first two numbers, one number is
+    one page); ``titleOfComponent`` is the article's title for a periodical
+    and the chapter's for a book, ``authorOfComponent`` its author;
+    ``volume`` and ``issue`` make the volume/issue ("12, 3"). The copy is in
+    black and white unless ``serviceInfo/note`` asks for colour; A4.
+
+    The declaration of study or research purpose (Copyright Act, Article 31)
+    is taken as given: the requesting library's ILL system sends the request
+    under its agreement with the NDL, as the library's staff declare it in
+    the portal. Missing pages or article details are not guessed: the copy
+    rules then refuse with ``part_not_given``.
+    """
+    pages_from, pages_to = _pages(str(bibliographic.get("pages_requested") or ""))
+    component = str(bibliographic.get("title_of_component") or "").strip()
+    volume_issue = ", ".join(
+        v for v in (str(bibliographic.get(k) or "").strip() for k in ("volume", "issue")) if v
+    )
+    periodical = is_periodical(material)
+    part = Part(
+        pages_from=pages_from,
+        pages_to=pages_to,
+        chapter_title="" if periodical else component[:300],
+        article_title=component[:300] if periodical else "",
+        volume_issue=volume_issue[:100],
+        research_declared=True,
+    )
+    note = str(bibliographic.get("note") or "").strip()
+    colour = (
+        ColourMode.COLOUR
+        if _COLOUR.search(note) and not _MONOCHROME.search(note)
+        else ColourMode.MONOCHROME
+    )
+    author = str(bibliographic.get("author_of_component") or "").strip()[:200]
+    return part, str(colour), author, note
+
+
+def _copy_try(*, tx: IsoTransaction, material: Material, actor: User | None) -> None:
+    """Request a copy of the part ``tx`` describes through ``copy_request_create``
+    (the portal's rules and quote) and say what came of it: ExpectToSupply
+    with the estimated fee, or Unfilled with every NDL reason."""
+    library = tx.peer.library
+    part, colour, author, note = copy_order_from_iso(
+        bibliographic=tx.bibliographic, material=material
+    )
+    try:
+        with transaction.atomic():
+            copy = copy_request_create(
+                library=library,
+                material=material,
+                part=part,
+                paper_size=PaperSize.A4,
+                colour=colour,
+                channel=CopyChannel.PORTAL,
+                actor=actor,
+                article_author=author,
+                note=f"ISO 18626 {tx.requesting_request_id}\n{note}".strip(),
+            )
+    except DomainError as exc:
+        refusals: list[CopyRefusal] = []
+        if exc.code == "not_copiable":
+            preview = copy_request_preview(
+                library=library, material=material, part=part, paper_size=PaperSize.A4,
+                colour=colour,
+            )  # fmt: skip
+            refusals = preview.check.refusals
+        tx.state = TransactionState.UNFILLED
+        tx.save(update_fields=["state"])
+        _queue(
+            tx=tx,
+            reason="RequestResponse",
+            status="Unfilled",
+            reason_unfilled=codes.reason_unfilled(
+                [r.code for r in refusals], codes.COPY_REASON_UNFILLED
+            ),
+            note=_refusal_note(refusals) if refusals else f"[{exc.code}] {exc.message}",
+            key=f"unfilled:{tx.pk}",
+        )
+        return
+    tx.copy = copy
+    tx.state = TransactionState.LINKED
+    tx.save(update_fields=["copy", "state"])
+    _queue(
+        tx=tx,
+        reason="RequestResponse",
+        status="ExpectToSupply",
+        note=_bilingual(
+            f"Accepted for decision as NDL copy request C{copy.pk} ({material.ndl_id}); "
+            f"estimated fee {copy.quoted_total} JPY, invoiced after the copies are sent.",
+            f"国立国会図書館の複写申込み番号 C{copy.pk}（{material.ndl_id}）として受け付けました。"  # noqa: RUF001
+            f"概算料金は{copy.quoted_total}円で、複写物の発送後に請求します。",
+        ),
+        # Its own key: after a held request, this second answer carries the fee.
+        key=f"copy-expect:{copy.pk}",
+    )
 
 
 def transaction_identify(*, transaction_id: int, ndl_id: str, actor: User) -> IsoTransaction:
@@ -651,7 +794,7 @@ def transaction_identify(*, transaction_id: int, ndl_id: str, actor: User) -> Is
                 _("No NDL material has the NDL ID %(ids)s.") % {"ids": ndl_id}, code="unknown"
             )
         audit_log(actor=actor, action="iso18626.request.identify", obj=tx, data={"ndl_id": ndl_id})
-        _loan_try(tx=tx, material=material, actor=actor)
+        _supply_try(tx=tx, material=material, actor=actor)
     return tx
 
 
@@ -681,9 +824,22 @@ def transaction_not_held(*, transaction_id: int, actor: User) -> IsoTransaction:
 # --- requesting agency messages -----------------------------------------------------------
 
 
+# A photocopy request's status as an ISO 18626 status.
+COPY_ISO18626_STATUS: dict[str, str] = {
+    CopyStatus.REQUESTED: "ExpectToSupply",
+    CopyStatus.ACCEPTED: "WillSupply",
+    CopyStatus.COPIED: "WillSupply",
+    CopyStatus.DISPATCHED: "CopyCompleted",
+    CopyStatus.REFUSED: "Unfilled",
+    CopyStatus.CANCELLED: "Cancelled",
+}
+
+
 def _status_of(tx: IsoTransaction) -> str:
     if tx.loan is not None:
         return ISO18626_STATUS[tx.loan.status]
+    if tx.copy is not None:
+        return COPY_ISO18626_STATUS[tx.copy.status]
     return {
         TransactionState.IDENTIFY: "ExpectToSupply",
         TransactionState.UNFILLED: "Unfilled",
@@ -696,7 +852,7 @@ def _on_requesting_message(
 ) -> tuple[bytes, bool]:
     h = incoming.header
     tx = (
-        IsoTransaction.objects.select_related("loan", "loan__shipment", "peer__library")
+        IsoTransaction.objects.select_related("loan", "loan__shipment", "copy", "peer__library")
         .filter(peer=peer, requesting_request_id=h["request_id"])
         .first()
     )
@@ -745,6 +901,8 @@ def _today() -> dt.date:
 
 
 def _on_received(*, tx: IsoTransaction, note: str, actor: User | None) -> None:
+    if tx.copy is not None:
+        return  # copies are kept by the library: the receipt is only logged
     loan = _loan_required(tx)
     if loan.status in (LoanStatus.RECEIVED, LoanStatus.OVERDUE) or loan.shipment_id is None:
         if loan.shipment_id is None:
@@ -786,6 +944,9 @@ def _on_shipped_return(*, tx: IsoTransaction, note: str, actor: User | None) -> 
 
 
 def _on_cancel(*, tx: IsoTransaction, note: str, actor: User | None) -> None:
+    if tx.copy is not None:
+        _on_cancel_copy(tx=tx, copy=tx.copy, actor=actor)
+        return
     loan = tx.loan
     if loan is None:
         yes = tx.state == TransactionState.IDENTIFY
@@ -810,6 +971,18 @@ def _on_cancel(*, tx: IsoTransaction, note: str, actor: User | None) -> None:
         note=_in_both(lambda: str(WHERE[LoanStatus(loan.status)])),
         key=None,
     )
+
+
+def _on_cancel_copy(*, tx: IsoTransaction, copy: CopyRequest, actor: User | None) -> None:
+    """Y while the copy is not made yet (``copy_request_cancel``), N after."""
+    if copy.status in COPY_CANCELLABLE_STATUSES:
+        with _answering_for_copy(copy.pk):
+            copy_request_cancel(request=copy, actor=actor)
+        copy.refresh_from_db(fields=["status"])
+        _queue(tx=tx, reason="CancelResponse", status="Cancelled", answer="Y",
+               key=f"cancel:{tx.pk}")  # fmt: skip
+        return
+    _queue(tx=tx, reason="CancelResponse", status=_status_of(tx), answer="N", key=None)
 
 
 def _on_renew(*, tx: IsoTransaction, note: str, actor: User | None) -> None:
@@ -1022,6 +1195,65 @@ def loan_moved_message(*, loan: LoanRequest, action: str, old: str, new: str) ->
     elif status == LoanStatus.LOSS_SETTLED:
         _queue(tx=tx, reason="StatusChange", status="CompletedWithoutReturn",
                key=f"settled:{loan.pk}")  # fmt: skip
+
+
+def copy_moved_message(*, copy: CopyRequest, action: str, old: str, new: str) -> None:
+    """What the requester hears when its copy request moves (``copies.signals.copy_moved``):
+    accepted -> WillSupply with ``offeredCosts`` (the quote, JPY); refused ->
+    Unfilled with every NDL reason; sent -> StatusChange CopyCompleted;
+    cancelled in the portal -> StatusChange Cancelled."""
+    if copy.pk in _answering_copies.get():
+        return
+    tx = IsoTransaction.objects.select_related("peer").filter(copy_id=copy.pk).first()
+    if tx is None:
+        return
+    status = CopyStatus(new)
+    if status == CopyStatus.ACCEPTED:
+        cost = copy.quoted_total
+        _queue(
+            tx=tx,
+            reason="RequestResponse",
+            status="WillSupply",
+            offered_cost=cost,
+            note=_bilingual(
+                f"The NDL will copy it; estimated fee {cost} JPY (copying, handling and "
+                "postage), invoiced with the copies for the pages actually copied.",
+                f"複写を承諾しました。概算料金は{cost}円（複写料金・事務手数料・送料）で、"  # noqa: RUF001
+                "実際に複写したページ数により、複写物に同封する請求書でご請求します。",
+            ),
+            key=f"copy-will:{copy.pk}",
+        )
+    elif status == CopyStatus.REFUSED:
+        en = copy_refusal_messages(request=copy, language="en")
+        ja = copy_refusal_messages(request=copy, language="ja")
+        tags = [f"[{c}] " for c in copy.refuse_codes] + [""] * max(
+            0, len(en) - len(copy.refuse_codes)
+        )
+        lines = [f"{t}{e} / {j}" for t, e, j in zip(tags, en, ja, strict=False)]
+        _queue(
+            tx=tx,
+            reason="RequestResponse",
+            status="Unfilled",
+            reason_unfilled=codes.reason_unfilled(
+                list(copy.refuse_codes), codes.COPY_REASON_UNFILLED
+            ),
+            note="NDL reasons / 謝絶理由:\n" + "\n".join(lines),
+            key=f"unfilled:{tx.pk}",
+        )
+    elif status == CopyStatus.DISPATCHED:
+        sent = copy.dispatched_on
+        _queue(
+            tx=tx,
+            reason="StatusChange",
+            status="CopyCompleted",
+            note=_bilingual(
+                f"The copies were sent by post on {sent} with the invoice; they are yours to keep.",
+                f"複写物を{sent}に請求書とともに郵送しました。返却は不要です。",
+            ),
+            key=f"copy-completed:{copy.pk}",
+        )
+    elif status == CopyStatus.CANCELLED:
+        _queue(tx=tx, reason="StatusChange", status="Cancelled", key=f"copy-cancelled:{copy.pk}")
 
 
 def _due_message(*, tx: IsoTransaction, loan: LoanRequest) -> None:

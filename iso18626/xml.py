@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -369,6 +370,8 @@ class SupplyingMessage:
     delivery: Delivery | None = None
     return_to: ReturnTo | None = None
     last_change: dt.datetime | None = None
+    # What the NDL charges for a copy, in yen (``offeredCosts``, currency JPY).
+    offered_cost: Decimal | None = None
 
 
 def supplying_message(message: SupplyingMessage, *, family: str) -> bytes:
@@ -377,6 +380,8 @@ def supplying_message(message: SupplyingMessage, *, family: str) -> bytes:
     The 2017 schema has one ``loanCondition`` and no tracking element, so
     the further conditions and the tracking number travel in ``note``; the
     2021 schema carries both as elements (``loanCondition``*, ``shippingInfo``).
+    ``offered_cost`` goes in ``messageInfo/offeredCosts`` (2017) or, the only
+    place the 2021 schema has for it, ``retryInfo/offeredCosts``.
     """
     root = _document(family)
     sam = _el(root, SUPPLYING_MESSAGE)
@@ -404,6 +409,8 @@ def supplying_message(message: SupplyingMessage, *, family: str) -> bytes:
         _el(info, "reasonUnfilled", message.reason_unfilled)
     if message.reason_retry:
         _el(info, "reasonRetry", message.reason_retry)
+    if family == S2017 and message.offered_cost is not None:
+        _costs(info, "offeredCosts", message.offered_cost)
     if family == S2017 and message.retry_after is not None:
         _el(info, "retryAfter", xml_datetime(message.retry_after))
 
@@ -413,9 +420,12 @@ def supplying_message(message: SupplyingMessage, *, family: str) -> bytes:
         _el(status, "dueDate", xml_datetime(message.due_date))
     _el(status, "lastChange", xml_datetime(message.last_change or timezone.now()))
 
-    if family == S2021 and message.retry_after is not None:
+    if family == S2021 and (message.retry_after is not None or message.offered_cost is not None):
         retry = _el(sam, "retryInfo")
-        _el(retry, "retryAfter", xml_datetime(message.retry_after))
+        if message.offered_cost is not None:
+            _costs(retry, "offeredCosts", message.offered_cost)
+        if message.retry_after is not None:
+            _el(retry, "retryAfter", xml_datetime(message.retry_after))
     if delivery is not None:
         node = _el(sam, "deliveryInfo")
         _el(node, "dateSent", xml_datetime(delivery.date_sent))
@@ -442,6 +452,14 @@ def supplying_message(message: SupplyingMessage, *, family: str) -> bytes:
             _el(address, "line2", to.line2)
         _el(address, "country", to.country)
     return _serialise(root)
+
+
+def _costs(parent: Any, name: str, amount: Decimal) -> None:
+    """A ``type_costs`` element: ISO 4217 JPY and the amount in yen."""
+    node = _el(parent, name)
+    _el(node, "currencyCode", "JPY")
+    whole = amount == amount.to_integral_value()
+    _el(node, "monetaryValue", str(amount.quantize(Decimal(1)) if whole else amount))
 
 
 def read_confirmation(body: bytes) -> tuple[str, str]:

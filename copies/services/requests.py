@@ -39,6 +39,7 @@ from ..models import (
 )
 from ..rules import REFUSE_CODES, CopyCheck, Part, Reason, Refusal, copy_check, refusal_messages
 from ..selectors import library_blocked_by_invoices, payment_days, policy_for
+from ..signals import copy_moved
 
 
 def copies_today() -> dt.date:
@@ -232,7 +233,9 @@ def copy_transition(
     update_fields: Sequence[str] = (),
     data: dict[str, Any] | None = None,
 ) -> CopyRequest:
-    """Move a locked ``request`` by ``action`` (``COPY_MOVES``), save and audit it.
+    """Move a locked ``request`` by ``action`` (``COPY_MOVES``), save and audit it,
+    and send ``copies.signals.copy_moved`` in the same transaction (ISO 18626
+    tells the requester).
 
     Raises ``DomainError(code="not_allowed")`` naming the request's status
     and the action when the table has no such move.
@@ -247,6 +250,7 @@ def copy_transition(
         obj=request,
         data={"from": old, "to": to, **(data or {})},
     )
+    copy_moved.send(sender=CopyRequest, copy=request, action=str(action), old=old, new=to)
     return request
 
 

@@ -77,8 +77,16 @@ def request_xml(
     title: str = "Nihon no toshokan",
     service_type: str = "Loan",
     version: str = "1.2",
+    component: str = "",
+    component_author: str = "",
+    volume: str = "",
+    issue: str = "",
+    pages: str = "",
+    note: str = "",
 ) -> bytes:
-    """A ``request`` as a 2017 or 2021 peer sends it."""
+    """A ``request`` as a 2017 or 2021 peer sends it (the part of a Copy request
+    in ``titleOfComponent``, ``authorOfComponent``, ``volume``, ``issue``,
+    ``pagesRequested``; ``note`` in ``serviceInfo``)."""
     supplier = "<supplyingAgencyId><agencyIdType>ISIL</agencyIdType>"
     supplier += "<agencyIdValue>JP-1000001</agencyIdValue></supplyingAgencyId>"
     requester = f"<requestingAgencyId><agencyIdType>ISIL</agencyIdType><agencyIdValue>{isil}"
@@ -98,6 +106,14 @@ def request_xml(
         )
     biblio = f"<supplierUniqueRecordId>{ndl_id}</supplierUniqueRecordId>" if ndl_id else ""
     biblio += f"<title>{escape(title)}</title>"
+    for name, value in (
+        ("titleOfComponent", component),
+        ("authorOfComponent", component_author),
+        ("volume", volume),
+        ("issue", issue),
+        ("pagesRequested", pages),
+    ):
+        biblio += f"<{name}>{escape(value)}</{name}>" if value else ""
     if isbn:
         if VERSIONS[version] == "2017":
             biblio += (
@@ -115,7 +131,9 @@ def request_xml(
         f'<?xml version="1.0" encoding="UTF-8"?><ISO18626Message xmlns="{NS}" '
         f'xmlns:ill="{NS}" ill:version="{version}"><request><header>{header}</header>'
         f"<bibliographicInfo>{biblio}</bibliographicInfo>"
-        f"<serviceInfo><serviceType>{service_type}</serviceType></serviceInfo>"
+        f"<serviceInfo><serviceType>{service_type}</serviceType>"
+        + (f"<note>{escape(note)}</note>" if note else "")
+        + "</serviceInfo>"
         "</request></ISO18626Message>"
     ).encode()
 

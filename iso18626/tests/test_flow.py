@@ -241,21 +241,6 @@ def test_an_isbn_finds_the_item(client, wire, peer, django_capture_on_commit_cal
     assert IsoTransaction.objects.get().loan.material == material
 
 
-@pytest.mark.parametrize("service_type", ["Copy", "CopyOrLoan"])
-def test_copies_are_not_taken_by_iso18626(
-    client, wire, peer, django_capture_on_commit_callbacks, service_type
-) -> None:
-    material = MaterialFactory()
-    body = request_xml(**peer.auth, ndl_id=material.ndl_id, service_type=service_type)
-    _post(client, body, django_capture_on_commit_callbacks)
-    root = root_of(wire.sent[-1])
-    assert (text(root, "status"), text(root, "reasonUnfilled")) == (
-        "Unfilled",
-        "ReqServTypeNotPossible",
-    )
-    assert LoanRequest.objects.count() == 0
-
-
 def test_status_request_and_notification(
     client, wire, peer, django_capture_on_commit_callbacks
 ) -> None:
