@@ -1,4 +1,4 @@
-"""Settings for bench/iso18626.py: the test settings on the benchmark's
+"""Settings for bench/iso18626_messages.py: the test settings on the benchmark's
 PostgreSQL database, with persistent connections, Celery messages kept in
 memory (the outbox is written, not delivered, while incoming is measured)
 and request logging quiet."""
