@@ -170,7 +170,7 @@ def _gin_sql(terms: Sequence[QueryTerm], *, scope: str, head: bool, limit: int) 
     verify = " AND ".join(f"({either})" for _ in terms)
     bound = f" AND id <= {HEAD_IDS}" if head else ""
     return (
-        "SELECT id AS pk, title FROM catalogue_material "  # noqa: S608 - no user text here
+        "SELECT id AS pk, title FROM catalogue_material "  # noqa: S608 - no user text here  # nosec B608
         f"WHERE search_vector @@ %s::tsquery AND {verify}{bound} LIMIT {limit + 1}"
     )
 
@@ -202,7 +202,7 @@ def _fetch(match: Q | None, terms: Sequence[QueryTerm], limit: int) -> tuple[Row
         by_id.filter(match if match is not None else Q(pk__isnull=True))[:limit]
     ).query.sql_with_params()
     # Not an identifier: a part that finds nothing (pk IS NULL) keeps the statement whole.
-    sql = {"ids": f"SELECT * FROM ({id_sql}) AS s"}  # noqa: S608 - Django-compiled, values bound
+    sql = {"ids": f"SELECT * FROM ({id_sql}) AS s"}  # noqa: S608 - Django-compiled, values bound  # nosec B608
     params: list[Any] = list(id_params)
     other = _other_scope(terms)
     for name, scope, head in (

@@ -87,7 +87,7 @@ def _upsert_postgresql(rows: list[dict[str, Any]]) -> int:
     excluded = ", ".join(f"EXCLUDED.{connection.ops.quote_name(c)}" for c in record_columns)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS catalogue_import ON COMMIT DROP AS "  # noqa: S608
+            f"CREATE TEMP TABLE IF NOT EXISTS catalogue_import ON COMMIT DROP AS "  # noqa: S608  # nosec B608
             f"SELECT {quoted} FROM catalogue_material WITH NO DATA"
         )
         cursor.execute("TRUNCATE catalogue_import")
@@ -102,7 +102,7 @@ def _upsert_postgresql(rows: list[dict[str, Any]]) -> int:
                     values.append(value)
                 copy.write_row(values)
         cursor.execute(
-            f"INSERT INTO catalogue_material ({quoted}) SELECT {quoted} FROM catalogue_import "  # noqa: S608
+            f"INSERT INTO catalogue_material ({quoted}) SELECT {quoted} FROM catalogue_import "  # noqa: S608  # nosec B608
             f"ON CONFLICT (ndl_id) DO UPDATE SET {updates} "
             f"WHERE ({target}) IS DISTINCT FROM ({excluded}) RETURNING (xmax = 0)"
         )

@@ -85,7 +85,7 @@ def write_index(db: BaseDatabaseWrapper, texts: list[tuple[int, IndexText]]) -> 
     with db.cursor() as cursor:
         if db.vendor == "postgresql":
             cursor.execute(
-                f"UPDATE {table} AS m SET search_title = v.t, search_names = v.n, "  # noqa: S608 - our table name
+                f"UPDATE {table} AS m SET search_title = v.t, search_names = v.n, "  # noqa: S608 - our table name  # nosec B608
                 "search_vector = v.vec::tsvector "
                 "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS v(id, t, n, vec) "
                 "WHERE m.id = v.id",
@@ -98,7 +98,7 @@ def write_index(db: BaseDatabaseWrapper, texts: list[tuple[int, IndexText]]) -> 
             )
         else:
             cursor.executemany(
-                f"UPDATE {table} SET search_title = %s, search_names = %s WHERE id = %s",  # noqa: S608
+                f"UPDATE {table} SET search_title = %s, search_names = %s WHERE id = %s",  # noqa: S608  # nosec B608
                 [(text.title, text.names, pk) for pk, text in texts],
             )
     return len(texts)
