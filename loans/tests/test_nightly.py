@@ -160,7 +160,7 @@ def test_a_japanese_library_gets_its_notice_in_japanese(run):
     loan = HeldLoanFactory(due_on=DUE, library__language=Language.JA)
     run(_day(1))
     (sent,) = mail.outbox
-    assert "返却期限" in sent.subject
+    assert "返送期限" in sent.subject
     assert "返送期限: 2026-05-10" in sent.body
     assert loan.shipment.site.name_ja in sent.body
     assert "超過日数" in sent.alternatives[0][0]
