@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from catalogue.models import Material
 from core.audit import audit_log
-from core.emails import mail_queue
+from core.emails import RenderedMail, mail_queue, mail_render
 from core.errors import DomainError
 from core.i18n import current_language
 from core.models import User
@@ -374,11 +374,17 @@ def copy_request_refuse(
 ) -> CopyRequest:
     """Staff cannot copy: record every reason and tell the library in its language."""
     chosen = clean_refuse_codes(codes=codes, note=note)
+    # The library's email is rendered before the request is locked.
+    request = CopyRequest.objects.select_related("library", "material").get(pk=request.pk)
+    request.refuse_codes = chosen
+    request.refuse_details = _details_for(request, chosen)
+    request.refuse_note = note.strip()
+    rendered = _refusal_render(request=request, library=request.library, material=request.material)
     with transaction.atomic():
         locked = _lock(request)
         staff_site_require(actor=actor, site_id=locked.material.site_id)
         locked.refuse_codes = chosen
-        locked.refuse_details = _details_for(locked, chosen)
+        locked.refuse_details = request.refuse_details
         locked.refuse_note = note.strip()
         locked.decided_at = timezone.now()
         locked.decided_by = actor if actor is not None and actor.pk else None
@@ -395,7 +401,11 @@ def copy_request_refuse(
             ),
             data={"codes": chosen, "note": locked.refuse_note},
         )
-        _refusal_notify(request=locked, library=locked.library, material=locked.material)
+        mail_queue(
+            to=[locked.library.email],
+            rendered=rendered,
+            dedupe_key=f"copy-request-refused:{locked.pk}",
+        )
     return locked
 
 
@@ -410,8 +420,17 @@ def copy_refusal_messages(*, request: CopyRequest, language: str) -> list[str]:
 
 
 def _refusal_notify(*, request: CopyRequest, library: Library, material: Material) -> None:
+    # A form keyed in and refused at once: the mail names the row just
+    # written, so it is rendered here (``mail_queue``'s documented exception).
     mail_queue(
         to=[library.email],
+        rendered=_refusal_render(request=request, library=library, material=material),
+        dedupe_key=f"copy-request-refused:{request.pk}",
+    )
+
+
+def _refusal_render(*, request: CopyRequest, library: Library, material: Material) -> RenderedMail:
+    return mail_render(
         template="copy-refused",
         context={
             "library": library,
@@ -420,7 +439,6 @@ def _refusal_notify(*, request: CopyRequest, library: Library, material: Materia
             "reasons": copy_refusal_messages(request=request, language=library.language),
             "detail_path": reverse("copies:request_detail", args=[request.pk]),
         },
-        dedupe_key=f"copy-request-refused:{request.pk}",
         language=library.language,
     )
 

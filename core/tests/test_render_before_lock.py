@@ -16,6 +16,9 @@ from django.db import connection
 
 from catalogue.rules import Reason
 from conversations import services as conversations_services
+from copies.rules import Reason as CopyReason
+from copies.services import requests as copies_requests
+from copies.tests.factories import CopyRequestFactory
 from core.tests.factories import StaffFactory
 from loans.services import nightly, requests, shipping
 from loans.tests.factories import AcceptedLoanFactory, LoanRequestFactory, s10_number
@@ -101,4 +104,13 @@ def test_the_nightly_notices(rendered_in_transaction, settings) -> None:
     seen = rendered_in_transaction(nightly)
     HeldLoanFactory(due_on=dt.date(2026, 5, 10))
     nightly.nightly_run(today=dt.date(2026, 5, 11))
+    assert seen == [False]
+
+
+def test_a_copy_refusal(rendered_in_transaction) -> None:
+    seen = rendered_in_transaction(copies_requests)
+    copy = CopyRequestFactory()
+    copies_requests.copy_request_refuse(
+        request=copy, actor=None, codes=[CopyReason.NOT_ON_SHELF], note="Being rebound."
+    )
     assert seen == [False]
