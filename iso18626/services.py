@@ -1396,9 +1396,12 @@ def iso_message_send(*, message_id: int) -> bool:
 
     In order per request: a message waits while an earlier one of its
     request is undelivered, and is sent when that one is confirmed. The row
-    lock is the claim (SKIP LOCKED), as for email. Network errors, timeouts
-    and 5xx answers are retried with back-off; a 4xx or the last attempt
-    gives up (staff can resend from the admin).
+    lock (SKIP LOCKED) takes a short claim: the attempt is counted and
+    ``next_attempt_at`` pushed past the longest POST, and the lock is let go
+    before the POST, so no transaction or row lock is held over the network;
+    the outcome is written under a fresh lock if the claim is still ours.
+    Network errors, timeouts and 5xx answers are retried with back-off; a
+    4xx or the last attempt gives up (staff can resend from the admin).
     """
     now = timezone.now()
     with transaction.atomic():
@@ -1420,14 +1423,28 @@ def iso_message_send(*, message_id: int) -> bool:
         if earlier:
             return False
         row.attempts += 1
-        started = time.monotonic()
-        try:
-            http_status, answer = _post(row.transaction.peer.endpoint_url, row.body.encode())
-        except (OSError, ValueError, http.client.HTTPException) as exc:
-            http_status, answer, error = 0, b"", f"{type(exc).__name__}: {exc}"
-        else:
-            error = ""
-        elapsed = time.monotonic() - started
+        claimed = row.attempts
+        # Two tries of the connection at most, each within the timeout.
+        lease = timedelta(seconds=2 * settings.NDL_ISO18626_TIMEOUT + 30)
+        row.next_attempt_at = now + lease
+        row.save(update_fields=["attempts", "next_attempt_at"])
+        url, body = row.transaction.peer.endpoint_url, row.body.encode()
+    started = time.monotonic()
+    try:
+        http_status, answer = _post(url, body)
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        http_status, answer, error = 0, b"", f"{type(exc).__name__}: {exc}"
+    else:
+        error = ""
+    elapsed = time.monotonic() - started
+    with transaction.atomic():
+        row = (
+            IsoMessage.objects.select_for_update(of=("self",))
+            .filter(pk=message_id, status__in=UNDELIVERED, attempts=claimed)
+            .first()
+        )
+        if row is None:
+            return False
         row.http_status = http_status or None
         row.response = answer.decode("utf-8", errors="replace")[:100_000]
         confirmed = False

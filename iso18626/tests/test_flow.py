@@ -4,8 +4,10 @@ every move is told to the requester in order, in its schema's version."""
 from __future__ import annotations
 
 import datetime as dt
+from unittest import mock
 
 import pytest
+from django.db import connection
 
 from catalogue.models import Material
 from core.tests.factories import StaffFactory
@@ -329,3 +331,36 @@ def test_a_peer_error_is_stored_and_not_retried(
 
 def test_material_lookup_uses_the_catalogue(peer) -> None:
     assert Material.objects.count() == 0
+
+
+def test_the_post_holds_no_transaction_and_a_claimed_message_is_not_sent_twice(
+    client, wire, peer, django_capture_on_commit_callbacks, time_machine
+) -> None:
+    capture = django_capture_on_commit_callbacks
+    wire.http_status = 503
+    material = MaterialFactory()
+    _post(client, request_xml(**peer.auth, ndl_id=material.ndl_id), capture)
+    loan = IsoTransaction.objects.get().loan
+    with capture(execute=True):
+        loan_request_accept(loan=loan, actor=StaffFactory())
+    first = IsoMessage.objects.filter(direction="out").order_by("pk").first()
+    assert first is not None
+    time_machine.move_to("2026-11-20 10:01 +0900", tick=False)
+    depth = len(connection.atomic_blocks)  # the test's own transaction
+    seen: list[int] = []
+    overlapping: list[bool] = []
+    recorder = wire.__call__
+
+    def post(url: str, body: bytes) -> tuple[int, bytes]:
+        seen.append(len(connection.atomic_blocks))
+        # Another worker meanwhile finds the message claimed.
+        overlapping.append(iso_message_send(message_id=first.pk))
+        return recorder(url, body)
+
+    wire.http_status = 200
+    with mock.patch("iso18626.services._post", post), capture(execute=True):
+        assert iso_message_send(message_id=first.pk)
+    assert seen[0] == depth  # no transaction or row lock over the network
+    assert overlapping[0] is False
+    first.refresh_from_db()
+    assert first.status == DeliveryStatus.SENT and first.attempts == 2
