@@ -16,6 +16,8 @@ from functools import lru_cache
 
 from core.identifiers import (
     IdentifierError,
+    fold,
+    isbn_normalize,
     issn_normalize,
     jp_number_normalize,
     ndl_id_normalize,
@@ -345,36 +347,17 @@ def carrier_of(extent: str) -> str:
     return _CARRIERS[int(match.lastgroup[1:])][1]
 
 
-_ISBN_NOISE = str.maketrans("", "", "- ")
-
-
 def isbn13(value: str) -> str:
-    """The compact ISBN-13 of an ISBN-10 or ISBN-13, or ``""`` when it is not one.
+    """The compact ISBN-13 of a record's ISBN statement, or ``""`` when it is not one.
 
-    The same answer as ``core.identifiers.isbn_normalize`` for a valid ISBN
-    (ISO 2108 check digits), computed without a library call: it runs for
-    every record of a large import. A wrong check digit gives ``""`` (the
-    record is kept, without the ISBN).
+    The number is read by ``core.identifiers.isbn_normalize`` (ISO 2108 check
+    digits); a qualifier after it (``4-8122-1553-6 (pbk.)``) is left out. A
+    wrong check digit gives ``""`` (the record is kept, without the ISBN).
     """
-    text = value if value.isascii() else unicodedata.normalize("NFKC", value)
-    number = text.translate(_ISBN_NOISE).upper().split("(")[0]
-    if len(number) == 9:
-        number = "0" + number  # an SBN, the ISBN-10 before ISO 2108 (as python-stdnum reads it)
-    if len(number) == 10 and number[:9].isdigit() and (number[9].isdigit() or number[9] == "X"):
-        total = sum((10 - i) * int(d) for i, d in enumerate(number[:9]))
-        total += 10 if number[9] == "X" else int(number[9])
-        if total % 11:
-            return ""
-        number = "978" + number[:9]
-        return number + _ean_check(number)
-    if len(number) == 13 and number.isdigit() and number[:3] in ("978", "979"):
-        return number if _ean_check(number[:12]) == number[12] else ""
-    return ""
-
-
-def _ean_check(twelve: str) -> str:
-    total = sum(map(int, twelve[0::2])) + 3 * sum(map(int, twelve[1::2]))
-    return str((10 - total % 10) % 10)
+    try:
+        return isbn_normalize(fold(value).split("(")[0])
+    except IdentifierError:
+        return ""
 
 
 def material_values(record: BibRecord) -> tuple[dict[str, object], list[str]]:
