@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.tests.factories import StaffFactory
-from iso18626.models import IsoTransaction, PeerAgency
+from iso18626.models import IsoMessage, IsoTransaction, PeerAgency
 from loans.tests.factories import LoanRequestFactory
 from registration.tests.factories import LibraryFactory
 
@@ -111,4 +111,48 @@ def test_the_lists_show_the_channel_without_a_query_per_row(client) -> None:
         LoanRequestFactory(library=library)
     with CaptureQueriesContext(connection) as more:
         client.get(reverse("loans:request_list"))
+    assert len(more) == len(few)
+
+
+def test_the_protocol_log_pages_make_no_query_per_message_or_request(client) -> None:
+    peer = make_peer()
+    library = peer.peer.library
+    client.force_login(StaffFactory(is_superuser=True))
+
+    def add(n: int) -> IsoTransaction:
+        tx = IsoTransaction.objects.create(
+            peer=peer.peer, requesting_request_id=f"r{IsoTransaction.objects.count()}",
+            loan=LoanRequestFactory(library=library), state="linked", version="1.2",
+        )  # fmt: skip
+        for i in range(n):
+            IsoMessage.objects.create(transaction=tx, direction="out", kind="RequestResponse",
+                                      summary=f"m{i}", body="<a/>")  # fmt: skip
+        return tx
+
+    tx = add(1)
+    urls = [
+        reverse("admin:iso18626_isomessage_changelist"),
+        reverse("admin:iso18626_isotransaction_changelist"),
+    ]
+    counts = []
+    for url in urls:
+        client.get(url)  # warm the per-process caches
+        with CaptureQueriesContext(connection) as few:
+            assert client.get(url).status_code == 200
+        counts.append(len(few))
+    for _ in range(4):
+        add(3)
+    for url, before in zip(urls, counts, strict=True):
+        with CaptureQueriesContext(connection) as more:
+            assert client.get(url).status_code == 200
+        assert len(more) == before, url
+    change = reverse("admin:iso18626_isotransaction_change", args=[tx.pk])
+    client.get(change)  # warm the per-process caches
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(change).status_code == 200
+    for i in range(4):
+        IsoMessage.objects.create(transaction=tx, direction="out", kind="StatusChange",
+                                  summary=f"n{i}", body="<a/>")  # fmt: skip
+    with CaptureQueriesContext(connection) as more:
+        assert client.get(change).status_code == 200
     assert len(more) == len(few)
