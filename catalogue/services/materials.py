@@ -458,20 +458,15 @@ def _write(
             if progress is not None:
                 progress(len(batch))
         # One entry for the whole file: a row per material would double the work.
-        AuditEntry.objects.create(
-            actor=actor if actor is not None and actor.pk else None,
-            action="catalogue.material.import",
-            object_type=Material._meta.label_lower,
-            object_id="*",
-            object_repr=(source or "catalogue import")[:200],
+        import_finish(
+            actor=actor,
+            source=source,
             data={
                 "created": result.created,
                 "updated": result.updated,
                 "skipped": len(result.errors),
             },
         )
-        # bulk_create() sends no signal; titles show on every library's pages.
-        portal_pages_touch_all()
 
 
 def material_save(
@@ -513,3 +508,23 @@ def material_save(
             data={"changed": changed or []},
         )
     return material
+
+
+def import_finish(*, actor: User | None, source: str, data: dict[str, int]) -> None:
+    """Write the one audit entry of a catalogue import and refresh portal pages.
+
+    In: the staff ``actor`` (``None`` or unsaved: the entry has no actor), the
+    ``source`` named in the entry (a file name; ``"catalogue import"`` when
+    empty, cut to 200 characters) and the counts ``data``. Call it inside the
+    import's transaction: ``bulk_create()`` sends no signal, and titles show on
+    every library's pages.
+    """
+    AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        action="catalogue.material.import",
+        object_type=Material._meta.label_lower,
+        object_id="*",
+        object_repr=(source or "catalogue import")[:200],
+        data=data,
+    )
+    portal_pages_touch_all()

@@ -21,13 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from core.models import AuditEntry, User
-from core.pagecache import portal_pages_touch_all
+from core.models import User
 
 from ..formats import Entry
 from ..models import Material
 from ..records import RecordError, material_values
-from .materials import BATCH_SIZE, ImportResult, RecordProblem
+from .materials import BATCH_SIZE, ImportResult, RecordProblem, import_finish
 from .search_index import material_search_vector_update
 
 # The fields a record decides (a re-import overwrites them, and only them).
@@ -186,12 +185,9 @@ def material_records_import(
             flush()
             if result.errors and not skip_invalid:
                 raise _Rollback
-            AuditEntry.objects.create(
-                actor=actor if actor is not None and actor.pk else None,
-                action="catalogue.material.import",
-                object_type=Material._meta.label_lower,
-                object_id="*",
-                object_repr=(source or "catalogue import")[:200],
+            import_finish(
+                actor=actor,
+                source=source,
                 data={
                     "created": result.created,
                     "updated": result.updated,
@@ -199,8 +195,6 @@ def material_records_import(
                     "to_review": result.to_review,
                 },
             )
-            # bulk_create() sends no signal; titles show on every library's pages.
-            portal_pages_touch_all()
     except _Rollback:
         result.created = result.updated = 0
     except IntegrityError as exc:
