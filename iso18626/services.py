@@ -387,6 +387,13 @@ def _header_check(incoming: Incoming) -> None:
         raise ProtocolError(
             ErrorType.UNRECOGNISED_VALUE, "requestingAgencyRequestId: cannot be empty", incoming
         )
+    longest = IsoTransaction._meta.get_field("requesting_request_id").max_length or 200
+    if len(h["request_id"]) > longest:
+        raise ProtocolError(
+            ErrorType.UNRECOGNISED_VALUE,
+            f"requestingAgencyRequestId: longer than {longest} characters",
+            incoming,
+        )
     if incoming.kind == REQUESTING_MESSAGE:
         action = incoming.text("action")
         if not action:

@@ -364,3 +364,25 @@ def test_the_post_holds_no_transaction_and_a_claimed_message_is_not_sent_twice(
     assert overlapping[0] is False
     first.refresh_from_db()
     assert first.status == DeliveryStatus.SENT and first.attempts == 2
+
+
+@pytest.mark.parametrize("request_id", ["x" * 201, "あ" * 300])
+def test_an_over_long_request_id_is_an_error_with_nothing_written(
+    client, peer, django_capture_on_commit_callbacks, request_id
+) -> None:
+    material = MaterialFactory()
+    body = request_xml(**peer.auth, ndl_id=material.ndl_id, request_id=request_id)
+    root = root_of(_post(client, body, django_capture_on_commit_callbacks))
+    assert text(root, "messageStatus") == "ERROR"
+    assert text(root, "errorType") == "UnrecognisedDataValue"
+    assert not IsoTransaction.objects.exists() and not LoanRequest.objects.exists()
+
+
+def test_a_request_id_of_200_characters_is_taken(
+    client, peer, django_capture_on_commit_callbacks
+) -> None:
+    material = MaterialFactory()
+    body = request_xml(**peer.auth, ndl_id=material.ndl_id, request_id="x" * 200)
+    root = root_of(_post(client, body, django_capture_on_commit_callbacks))
+    assert text(root, "messageStatus") == "OK"
+    assert IsoTransaction.objects.get().requesting_request_id == "x" * 200
