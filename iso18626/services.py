@@ -591,11 +591,9 @@ def _loan_try(*, tx: IsoTransaction, material: Material, actor: User | None) -> 
             count = LoanRequest.objects.filter(
                 library=library, status__in=CAP_COUNTING_STATUSES
             ).count()
-            tx.state = TransactionState.RETRY
-            tx.save(update_fields=["state"])
-            _queue(
+            _answer(
                 tx=tx,
-                reason="RequestResponse",
+                state=TransactionState.RETRY,
                 status="RetryPossible",
                 reason_retry=codes.REASON_RETRY["cap"],
                 note=_in_both(lambda: cap_message(count=count, wanted=1)),
@@ -603,11 +601,9 @@ def _loan_try(*, tx: IsoTransaction, material: Material, actor: User | None) -> 
             )
             return
         if exc.code in ("unavailable", "duplicate", "conflict"):
-            tx.state = TransactionState.RETRY
-            tx.save(update_fields=["state"])
-            _queue(
+            _answer(
                 tx=tx,
-                reason="RequestResponse",
+                state=TransactionState.RETRY,
                 status="RetryPossible",
                 reason_retry=codes.REASON_RETRY["unavailable"],
                 note=_bilingual(
@@ -620,11 +616,9 @@ def _loan_try(*, tx: IsoTransaction, material: Material, actor: User | None) -> 
             return
         refusals = loanability(material)
         reason_codes = [r.code for r in refusals] or ["other"]
-        tx.state = TransactionState.UNFILLED
-        tx.save(update_fields=["state"])
-        _queue(
+        _answer(
             tx=tx,
-            reason="RequestResponse",
+            state=TransactionState.UNFILLED,
             status="Unfilled",
             reason_unfilled=codes.reason_unfilled(reason_codes),
             note=_refusal_note(refusals) if refusals else refused,
@@ -644,6 +638,14 @@ def _loan_try(*, tx: IsoTransaction, material: Material, actor: User | None) -> 
         ),
         key=f"expect:{tx.pk}",
     )
+
+
+def _answer(*, tx: IsoTransaction, state: str, **message: Any) -> None:
+    """Move ``tx`` to ``state`` and queue the RequestResponse that says so
+    (``message``: the rest of ``_queue``'s keywords)."""
+    tx.state = state
+    tx.save(update_fields=["state"])
+    _queue(tx=tx, reason="RequestResponse", **message)
 
 
 def _in_both(message: Any) -> str:
@@ -745,11 +747,9 @@ def _copy_try(*, tx: IsoTransaction, material: Material, actor: User | None) -> 
                 colour=colour,
             )  # fmt: skip
             refusals = preview.check.refusals
-        tx.state = TransactionState.UNFILLED
-        tx.save(update_fields=["state"])
-        _queue(
+        _answer(
             tx=tx,
-            reason="RequestResponse",
+            state=TransactionState.UNFILLED,
             status="Unfilled",
             reason_unfilled=codes.reason_unfilled(
                 [r.code for r in refusals], codes.COPY_REASON_UNFILLED
