@@ -152,8 +152,20 @@ _decide_url = admin_url_for("admin:copies_copyrequest_decide")
 _letter_url = admin_url_for("admin:copies_copyrequest_letter")
 
 
+class CopyColumnsMixin:
+    """The part and holding-site columns shared by the request and queue lists."""
+
+    @admin.display(description=gettext_lazy("pages"))
+    def pages(self, obj: CopyRequest) -> str:
+        return obj.pages_label
+
+    @admin.display(description=gettext_lazy("holding site"))
+    def site(self, obj: CopyRequest) -> str:
+        return obj.material.site.local_name if obj.material.site else "-"
+
+
 @admin.register(CopyRequest)
-class CopyRequestAdmin(QuickRowsMixin, admin.ModelAdmin):
+class CopyRequestAdmin(CopyColumnsMixin, QuickRowsMixin, admin.ModelAdmin):
     Media = CopiesMedia
 
     list_display = (
@@ -214,14 +226,6 @@ class CopyRequestAdmin(QuickRowsMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("title"))
     def title(self, obj: CopyRequest) -> str:
         return obj.material.title
-
-    @admin.display(description=gettext_lazy("pages"))
-    def pages(self, obj: CopyRequest) -> str:
-        return obj.pages_label
-
-    @admin.display(description=gettext_lazy("holding site"))
-    def site(self, obj: CopyRequest) -> str:
-        return obj.material.site.local_name if obj.material.site else "-"
 
     @admin.display(description=gettext_lazy("decision"))
     def decide(self, obj: CopyRequest) -> str:
@@ -445,7 +449,7 @@ _dispatch_url = admin_url_for("admin:copies_copyqueueitem_dispatch")
 
 
 @admin.register(CopyQueueItem)
-class CopyQueueItemAdmin(QuickRowsMixin, admin.ModelAdmin):
+class CopyQueueItemAdmin(CopyColumnsMixin, QuickRowsMixin, admin.ModelAdmin):
     """A site's queue: accepted copies to make, then copies made to send."""
 
     Media = CopiesMedia
@@ -485,14 +489,6 @@ class CopyQueueItemAdmin(QuickRowsMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("call number"))
     def call_number(self, obj: CopyQueueItem) -> str:
         return obj.material.call_number
-
-    @admin.display(description=gettext_lazy("pages"))
-    def pages(self, obj: CopyQueueItem) -> str:
-        return obj.pages_label
-
-    @admin.display(description=gettext_lazy("holding site"))
-    def site(self, obj: CopyQueueItem) -> str:
-        return obj.material.site.local_name if obj.material.site else "-"
 
     def get_list_display(self, request: HttpRequest) -> Any:
         # Staff who only read the queue get the slip, not the pages and dispatch pages.
