@@ -48,12 +48,8 @@ def search(request: HttpRequest) -> HttpResponse:
     page = Paginator(hits.ids, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
     language = current_language()
     rows = [
-        {
-            "material": m,
-            "reasons": [r.message(language) for r in loanability(m)],
-            "unavailable": m.is_unavailable,  # type: ignore[attr-defined]  # annotated
-        }
-        for m in selectors.materials_in_order(ids=list(page))
+        (hit, [r.message(language) for r in loanability(hit.material)])
+        for hit in selectors.search_hits(ids=list(page))
     ]
     return render(
         request,
