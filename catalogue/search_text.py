@@ -44,7 +44,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # --- normalisation --------------------------------------------------------------
 
@@ -153,10 +153,15 @@ class IndexText:
 
     title: str
     names: str
+    # The lexemes, when ``index_text`` found them while building the texts
+    # (they are a function of ``title`` and ``names``: not compared).
+    found: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
     def lexemes(self) -> list[str]:
         """The distinct index terms, title terms prefixed ``T`` and the others ``N``
         (one term never stands for the other: the title rank needs to know)."""
+        if self.found is not None:
+            return sorted(self.found)
         found = {"T" + token for token in _text_tokens(self.title)}
         found.update("N" + token for token in _text_tokens(self.names))
         return sorted(found)
@@ -167,10 +172,33 @@ def _text_tokens(padded: str) -> Iterator[str]:
         yield from tokens(part)
 
 
-def _padded(parts: Iterable[str]) -> str:
-    """Each non-empty part's runs, one space apart; parts on lines of their own
-    (a bigram never spans two fields); padded with spaces."""
-    lines = [" ".join(run for _, run in runs(part)) for part in parts]
+def _line(part: str, prefix: str) -> tuple[str, list[str]]:
+    """One field's line of an ``IndexText`` (its runs, one space apart) and its
+    lexemes (the tokens of those runs, prefixed): ``tokens`` of the line, found
+    in the one pass over the runs (a large import indexes every record)."""
+    line: list[str] = []
+    found: list[str] = []
+    for cjk, word in _RUN.findall(part):
+        if cjk:
+            line.append(cjk)
+            if len(cjk) > 1:
+                found += [prefix + cjk[i : i + 2] for i in range(len(cjk) - 1)]
+            found.append(prefix + cjk[-1])
+        else:
+            line.append(word)
+            found.append(prefix + word)
+    return " ".join(line), found
+
+
+@functools.lru_cache(maxsize=65536)  # names and publishers repeat across a catalogue
+def _names_line(part: str) -> tuple[str, frozenset[str]]:
+    line, found = _line(part, "N")
+    return line, frozenset(found)
+
+
+def _padded(lines: Iterable[str]) -> str:
+    """Each non-empty line, one space apart, on lines of their own (a bigram
+    never spans two fields); padded with spaces."""
     lines = [line for line in lines if line]
     if not lines:
         return ""
@@ -191,11 +219,24 @@ def index_text(
     In: the catalogue fields as stored (``author_names`` and
     ``author_transcriptions`` one name a line). Out: ``IndexText``. Never raises.
     """
-    title_parts = [normalize(title), joined(title_transcription)]
+    title_line, found = _line(normalize(title), "T")
+    reading_line, reading_found = _line(joined(title_transcription), "T")
+    lexemes = set(found)
+    lexemes.update(reading_found)
     name_parts = [name_text(line) for line in author_names.splitlines()]
     name_parts += [name_text(line) for line in author_transcriptions.splitlines()]
-    name_parts += [joined(responsibility), _publisher_text(publisher)]
-    return IndexText(title=_padded(title_parts), names=_padded(name_parts))
+    name_parts.append(joined(responsibility))
+    name_parts.append(_publisher_text(publisher))
+    name_lines = []
+    for part in name_parts:
+        line, names_found = _names_line(part)
+        name_lines.append(line)
+        lexemes.update(names_found)
+    return IndexText(
+        title=_padded((title_line, reading_line)),
+        names=_padded(name_lines),
+        found=frozenset(lexemes),
+    )
 
 
 @functools.lru_cache(maxsize=65536)

@@ -1,10 +1,11 @@
 """Read and map a large file in a process of its own while this one writes.
 
-Parsing XML or MARC and mapping each record is CPU work in Python; writing
-is mostly the database's. ``read_in_background`` runs a reader and
-``records.material_values`` in a forked process and hands the entries over
-in chunks, in file order, so both cores work: the import of a large DC-NDL
-or MARC file runs about twice as fast. Positions, errors and the file-level
+Parsing XML or MARC, mapping each record and folding its search text is CPU
+work in Python; writing is mostly the database's. ``read_in_background``
+runs a reader, ``records.material_values`` and
+``services.search_index.material_search_values`` in a forked process and
+hands the entries over in chunks, in file order, so both cores work: the
+import of a large DC-NDL or MARC file runs about twice as fast. Positions, errors and the file-level
 ``FormatError`` arrive as if read here.
 """
 
@@ -15,6 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from ..records import RecordError, material_values
+from ..services import search_index
 from . import Entry, FormatError
 
 CHUNK = 1000
@@ -29,6 +31,7 @@ def _produce(path: str, reader: Reader, queue: Any) -> None:
                 if entry.record is not None:
                     try:
                         entry.values, entry.reasons = material_values(entry.record)
+                        entry.values.update(search_index.material_search_values(entry.values))
                     except RecordError as exc:
                         entry.error = str(exc)
                     entry.record = None

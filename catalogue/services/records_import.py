@@ -4,10 +4,13 @@
 read, in batches of one ``INSERT … ON CONFLICT (ndl_id) DO UPDATE`` each,
 inside one transaction (on PostgreSQL through COPY and a temporary
 table): either every good record is written or (when a
-record is bad and ``skip_invalid`` is not given) nothing is. A re-import
-replaces the bibliographic facts only (``RECORD_FIELDS``); what staff keep
-(acquisition date, holding site, condition, rarity, exclusions) is never
-touched.
+record is bad and ``skip_invalid`` is not given) nothing is. Each row is
+written with its search index (``search_index.material_search_values``,
+computed where the record is mapped: in the reading process for a large
+file), so it is written once and found as soon as the import commits. A
+re-import replaces the bibliographic facts only (``RECORD_FIELDS``) and
+their search index; what staff keep (acquisition date, holding site,
+condition, rarity, exclusions) is never touched.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ from core.models import User
 from ..formats import Entry
 from ..models import Material
 from ..records import RecordError, material_values
+from . import search_index
 from .materials import BATCH_SIZE, ImportResult, RecordProblem, import_finish
-from .search_index import material_search_vector_update
+from .search_index import SEARCH_COLUMNS
 
 # The fields a record decides (a re-import overwrites them, and only them).
 RECORD_FIELDS = (
@@ -60,30 +64,36 @@ class _Rollback(Exception):
 
 
 def _upsert_postgresql(rows: list[dict[str, Any]]) -> int:
-    """Write ``rows`` (field values by name) with COPY and one upsert; return
-    how many already existed.
+    """Write ``rows`` (field values by name, with their search columns) with
+    COPY and one upsert; return how many already existed.
 
     COPY into a temporary table, then ``INSERT … SELECT … ON CONFLICT
-    (ndl_id) DO UPDATE`` of the record fields only, and only where they
-    changed: one round trip for the
-    data instead of Django's per-value preparation, several times faster on
-    large files. Fields a record does not set get the model's defaults on
-    insert (staff facts: none yet).
+    (ndl_id) DO UPDATE`` of the record fields and the search index only, and
+    only where they changed: one round trip for the data instead of Django's
+    per-value preparation, several times faster on large files, and each row
+    written once, already indexed. Fields a record does not set get the
+    model's defaults on insert (staff facts: none yet).
     """
     fields = [f for f in Material._meta.concrete_fields if not f.primary_key]
-    columns = [str(f.column) for f in fields]
+    names = [f.name for f in fields] + ["search_vector"]
+    columns = [str(f.column) for f in fields] + ["search_vector"]
     now = timezone.now()
     defaults = {f.name: f.get_default() for f in fields}
     defaults["updated_at"] = now
-    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    defaults["search_vector"] = None
+    quote = connection.ops.quote_name
+    quoted = ", ".join(quote(c) for c in columns)
     column_of = {f.name: str(f.column) for f in fields}
-    record_columns = [column_of[name] for name in RECORD_FIELDS]
+    # What a re-import may change: the record's fields and what search finds
+    # it by (derived from them, written with them).
+    changing = [column_of[name] for name in RECORD_FIELDS] + list(SEARCH_COLUMNS)
     updates = ", ".join(
-        f"{connection.ops.quote_name(c)} = EXCLUDED.{connection.ops.quote_name(c)}"
-        for c in [*record_columns, column_of["updated_at"]]
+        f"{quote(c)} = EXCLUDED.{quote(c)}" for c in [*changing, column_of["updated_at"]]
     )
-    target = ", ".join(f"catalogue_material.{connection.ops.quote_name(c)}" for c in record_columns)
-    excluded = ", ".join(f"EXCLUDED.{connection.ops.quote_name(c)}" for c in record_columns)
+    target = ", ".join(f"catalogue_material.{quote(c)}" for c in changing)
+    excluded = ", ".join(f"EXCLUDED.{quote(c)}" for c in changing)
+    pairs = [(name, defaults[name]) for name in names]
+    reasons_at = names.index("review_reasons")
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS catalogue_import ON COMMIT DROP AS "  # noqa: S608  # nosec B608
@@ -92,14 +102,12 @@ def _upsert_postgresql(rows: list[dict[str, Any]]) -> int:
         cursor.execute("TRUNCATE catalogue_import")
         raw = cursor.cursor  # psycopg's own cursor, for COPY
         with raw.copy(f"COPY catalogue_import ({quoted}) FROM STDIN") as copy:
+            write_row = copy.write_row
             for row in rows:
-                values = []
-                for f in fields:
-                    value = row.get(f.name, defaults[f.name])
-                    if f.name == "review_reasons":
-                        value = json.dumps(value)
-                    values.append(value)
-                copy.write_row(values)
+                values = [row.get(name, default) for name, default in pairs]
+                reasons = values[reasons_at]
+                values[reasons_at] = json.dumps(reasons) if reasons else "[]"
+                write_row(values)
         cursor.execute(
             f"INSERT INTO catalogue_material ({quoted}) SELECT {quoted} FROM catalogue_import "  # noqa: S608  # nosec B608
             f"ON CONFLICT (ndl_id) DO UPDATE SET {updates} "
@@ -109,6 +117,20 @@ def _upsert_postgresql(rows: list[dict[str, Any]]) -> int:
         # index update): a monthly re-import of a large file costs little.
         inserted = sum(1 for (new,) in cursor.fetchall() if new)
         return len(rows) - inserted
+
+
+def _upsert_django(rows: list[dict[str, Any]], batch_size: int) -> int:
+    """``_upsert_postgresql`` on other databases (SQLite): ``bulk_create`` with
+    the search texts (there is no tsvector); return how many already existed."""
+    existing = Material.objects.filter(ndl_id__in=[v["ndl_id"] for v in rows]).count()
+    Material.objects.bulk_create(
+        [Material(**{k: v for k, v in values.items() if k != "search_vector"}) for values in rows],
+        update_conflicts=True,
+        unique_fields=["ndl_id"],
+        update_fields=[*RECORD_FIELDS, "search_title", "search_names", "updated_at"],
+        batch_size=batch_size,
+    )
+    return existing
 
 
 def material_records_import(
@@ -138,20 +160,9 @@ def material_records_import(
         if not batch:
             return
         if not result.errors or skip_invalid:
-            if fast:
-                existing = _upsert_postgresql(batch)
-            else:
-                existing = Material.objects.filter(ndl_id__in=[v["ndl_id"] for v in batch]).count()
-                Material.objects.bulk_create(
-                    [Material(**values) for values in batch],
-                    update_conflicts=True,
-                    unique_fields=["ndl_id"],
-                    update_fields=[*RECORD_FIELDS, "updated_at"],
-                    batch_size=batch_size,
-                )
+            existing = _upsert_postgresql(batch) if fast else _upsert_django(batch, batch_size)
             result.updated += existing
             result.created += len(batch) - existing
-            material_search_vector_update(ndl_ids=[v["ndl_id"] for v in batch])
         if progress is not None:
             progress(len(batch))
         batch.clear()
@@ -170,6 +181,7 @@ def material_records_import(
                     except RecordError as exc:
                         result.errors.append(RecordProblem(entry.position, str(exc)))
                         continue
+                    values.update(search_index.material_search_values(values))
                 ndl_id = str(values["ndl_id"])
                 if ndl_id in seen:
                     result.errors.append(

@@ -35,12 +35,36 @@ INDEXED_FIELDS = (
 
 def tsvector_literal(lexemes: Sequence[str]) -> str:
     """``lexemes`` as PostgreSQL's tsvector input (each quoted, no positions)."""
+    if not lexemes:
+        return ""
+    text = "' '".join(lexemes)
+    if "\\" not in text and text.count("'") == 2 * (len(lexemes) - 1):
+        return "'" + text + "'"  # no quote or backslash to escape (tokens never have one)
     return " ".join("'" + lex.replace("\\", "\\\\").replace("'", "''") + "'" for lex in lexemes)
 
 
-def material_index_text(values: dict[str, str]) -> IndexText:
+def material_index_text(values: dict[str, Any]) -> IndexText:
     """The ``IndexText`` of a material given its ``INDEXED_FIELDS`` (missing ones empty)."""
     return index_text(**{name: values.get(name) or "" for name in INDEXED_FIELDS})
+
+
+# The columns ``material_search_values`` gives: the two texts (model fields)
+# and, on PostgreSQL, the tsvector (outside the model).
+SEARCH_COLUMNS = ("search_title", "search_names", "search_vector")
+
+
+def material_search_values(values: dict[str, Any]) -> dict[str, str]:
+    """The search columns of a material whose fields are ``values`` (a pure
+    function of its ``INDEXED_FIELDS``): ``search_title``, ``search_names`` and
+    ``search_vector`` (the tsvector's input text). An import computes them
+    beside the record's fields, in the process that reads the file, and writes
+    them in the same statement."""
+    text = material_index_text(values)
+    return {
+        "search_title": text.title,
+        "search_names": text.names,
+        "search_vector": tsvector_literal(text.lexemes()),
+    }
 
 
 def _batches(ids: Iterable[Any]) -> Iterator[list[Any]]:

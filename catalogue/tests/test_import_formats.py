@@ -557,3 +557,55 @@ def test_any_isbn_like_text_is_read_as_core_identifiers_reads_it(digits):
     except IdentifierError:
         expected = ""
     assert isbn13(digits) == expected
+
+
+# --- the search index is written with the rows ------------------------------------
+
+
+def _search_columns() -> dict[str, tuple[str, ...]]:
+    from django.db import connection
+
+    vector = "search_vector::text" if connection.vendor == "postgresql" else "''"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT ndl_id, search_title, search_names, {vector} FROM catalogue_material"
+        )
+        return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("background", [False, True], ids=["here", "second-process"])
+def test_an_import_writes_the_index_a_rebuild_would(tmp_path, monkeypatch, background):
+    from catalogue.management.commands import import_catalogue
+    from catalogue.services.search_index import material_search_vector_update
+
+    if background:
+        monkeypatch.setattr(import_catalogue, "BACKGROUND_FROM_BYTES", 0)
+    record = a_full_record()
+    run(tmp_path, iso2709(record, marc_record("030000002", title="ｺﾝﾋﾟｭｰﾀｰ図書館 Sōseki")))
+    imported = _search_columns()
+    assert imported["030000002"][0] == " こんぴゆた図書館 soseki "
+    material_search_vector_update()
+    assert _search_columns() == imported
+
+
+@pytest.mark.django_db
+def test_a_reimport_mends_a_stale_index_and_leaves_the_rest(tmp_path):
+    from django.db import connection
+
+    from catalogue.selectors_search import material_search
+
+    data = oai(rdf("031000001", title="図書館の歴史"), rdf("031000002", title="東京の地図"))
+    run(tmp_path, data)
+    indexed = _search_columns()
+    Material.objects.filter(ndl_id="031000001").update(search_title="", search_names="")
+    untouched = Material.objects.get(ndl_id="031000002").updated_at
+    summary, _ = run(tmp_path, data)
+    assert summary.startswith("0 created, 2 updated")
+    assert _search_columns() == indexed
+    if connection.vendor == "postgresql":  # an unchanged row is not written again
+        assert Material.objects.get(ndl_id="031000002").updated_at == untouched
+    hits = material_search(query="図書館").ids
+    assert list(Material.objects.filter(pk__in=hits).values_list("ndl_id", flat=True)) == [
+        "031000001"
+    ]

@@ -197,3 +197,25 @@ def test_lexemes_tell_title_from_other_fields() -> None:
 def test_empty_material_has_no_lexemes() -> None:
     assert index_text(title="").lexemes() == []
     assert index_text(title="").title == ""
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"title": "図書館の歴史 第2巻", "title_transcription": "トショカン ノ レキシ"},
+        {"title": "ｺﾝﾋﾟｭｰﾀｰ　ＮＤＬ２０２６", "publisher": "Éditions Gallimard"},
+        {
+            "title": "A History of Libraries: 東京",
+            "author_names": "夏目, 漱石, 1867-1916\nMüller, Jürgen",
+            "author_transcriptions": "ナツメ, ソウセキ\n",
+            "responsibility": "夏目漱石 著 ; Jürgen Müller 訳",
+            "publisher": "岩波書店",
+        },
+        {"title": "本", "author_names": "猫"},
+        {"title": "", "publisher": "   "},
+        {"title": "o'k back\\slash 々〆ヶ 𠮷野家"},
+    ],
+)
+def test_the_lexemes_found_while_indexing_are_those_of_the_texts(fields: dict[str, str]) -> None:
+    text = index_text(**fields)
+    assert text.lexemes() == IndexText(title=text.title, names=text.names).lexemes()
