@@ -18,18 +18,21 @@ import contextvars
 import datetime as dt
 import http.client
 import logging
+import os
 import re
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
@@ -1118,14 +1121,16 @@ def _queue(
                 row = IsoMessage.objects.create(**fields_)
         except IntegrityError:
             return None
-    transaction.on_commit(lambda: _enqueue(row.pk), robust=True)
+    peer_id = tx.peer_id
+    transaction.on_commit(lambda: _enqueue_peer(peer_id), robust=True)
     return row
 
 
-def _enqueue(message_id: int) -> None:
-    from .tasks import iso_message_send_task
+def _enqueue_peer(peer_id: int) -> None:
+    """A worker delivers the peer's outbox (this message and whatever else is ready)."""
+    from .tasks import iso_outbox_deliver_task
 
-    iso_message_send_task.delay(message_id)
+    iso_outbox_deliver_task.delay(peer_id)
 
 
 def loan_moved_message(*, loan: LoanRequest, action: str, old: str, new: str) -> None:
@@ -1398,6 +1403,78 @@ def _post(url: str, body: bytes) -> tuple[int, bytes]:
     raise ConnectionError("the peer closed the connection twice")
 
 
+@dataclass
+class _Verdict:
+    """What one POST's answer means for the row (the columns the outcome writes)."""
+
+    status: str
+    result: str
+    http_status: int | None
+    response: str
+    last_error: str
+    next_attempt_at: dt.datetime | None
+    sent_at: dt.datetime | None
+
+    @property
+    def confirmed(self) -> bool:
+        return self.status in (DeliveryStatus.SENT, DeliveryStatus.REFUSED)
+
+    @property
+    def settled(self) -> bool:
+        """No retry: the request's next message may go."""
+        return self.status != DeliveryStatus.FAILED
+
+
+def _verdict(
+    *, http_status: int, answer: bytes, error: str, elapsed: float, attempts: int
+) -> _Verdict:
+    """Judge one attempt: confirmed (OK: sent, ERROR: refused), retried with
+    back-off (network errors, timeouts, 5xx, 408, 429) or given up (another
+    4xx, or the last attempt)."""
+    now = timezone.now()
+    response = answer.decode("utf-8", errors="replace")[:100_000]
+    if http_status and 200 <= http_status < 300:
+        result, detail = read_confirmation(answer)
+        if result in ("OK", "ERROR"):
+            status = DeliveryStatus.SENT if result == "OK" else DeliveryStatus.REFUSED
+            return _Verdict(status, result, http_status, response, detail, None, now)
+        error = f"no confirmation in the answer: {detail}"
+    elif http_status:
+        error = f"HTTP {http_status}"
+    retry = not http_status or http_status >= 500 or http_status in (408, 429)
+    last_error = f"{error} after {elapsed:.2f} s"[:2000]
+    if retry and attempts < settings.NDL_ISO18626_MAX_ATTEMPTS:
+        again = now + iso_message_backoff(attempts=attempts)
+        return _Verdict(DeliveryStatus.FAILED, "", http_status or None, response, last_error,
+                        again, None)  # fmt: skip
+    return _Verdict(DeliveryStatus.GAVE_UP, "", http_status or None, response, last_error,
+                    None, None)  # fmt: skip
+
+
+def _attempt(url: str, body: bytes, attempts: int) -> _Verdict:
+    """POST one message and judge the answer; never raises for the peer's faults."""
+    started = time.monotonic()
+    try:
+        http_status, answer = _post(url, body)
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        http_status, answer, error = 0, b"", f"{type(exc).__name__}: {exc}"
+    else:
+        error = ""
+    return _verdict(
+        http_status=http_status,
+        answer=answer,
+        error=error,
+        elapsed=time.monotonic() - started,
+        attempts=attempts,
+    )
+
+
+def _lease() -> timedelta:
+    """How long a claim keeps other workers off a message: past the longest
+    POST (two tries of the connection, each within the timeout)."""
+    return timedelta(seconds=2 * settings.NDL_ISO18626_TIMEOUT + 30)
+
+
 def iso_message_send(*, message_id: int) -> bool:
     """POST one queued outgoing message once; True if the peer confirmed it (OK or ERROR).
 
@@ -1409,6 +1486,8 @@ def iso_message_send(*, message_id: int) -> bool:
     the outcome is written under a fresh lock if the claim is still ours.
     Network errors, timeouts and 5xx answers are retried with back-off; a
     4xx or the last attempt gives up (staff can resend from the admin).
+    The outbox's worker sends in batches (``iso_outbox_deliver``); this is
+    one message, for a retry that is due and for tests.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -1431,73 +1510,248 @@ def iso_message_send(*, message_id: int) -> bool:
             return False
         row.attempts += 1
         claimed = row.attempts
-        # Two tries of the connection at most, each within the timeout.
-        lease = timedelta(seconds=2 * settings.NDL_ISO18626_TIMEOUT + 30)
-        row.next_attempt_at = now + lease
+        row.next_attempt_at = now + _lease()
         row.save(update_fields=["attempts", "next_attempt_at"])
+        peer_id = row.transaction.peer_id
         url, body = row.transaction.peer.endpoint_url, row.body.encode()
-    started = time.monotonic()
-    try:
-        http_status, answer = _post(url, body)
-    except (OSError, ValueError, http.client.HTTPException) as exc:
-        http_status, answer, error = 0, b"", f"{type(exc).__name__}: {exc}"
-    else:
-        error = ""
-    elapsed = time.monotonic() - started
+    verdict = _attempt(url, body, claimed)
     with transaction.atomic():
-        row = (
-            IsoMessage.objects.select_for_update(of=("self",))
-            .filter(pk=message_id, status__in=UNDELIVERED, attempts=claimed)
-            .first()
-        )
-        if row is None:
+        if not _outcomes_write([(message_id, claimed, verdict)]):
             return False
-        row.http_status = http_status or None
-        row.response = answer.decode("utf-8", errors="replace")[:100_000]
-        confirmed = False
-        if http_status and 200 <= http_status < 300:
-            result, detail = read_confirmation(answer)
-            if result in ("OK", "ERROR"):
-                row.result = result
-                row.status = DeliveryStatus.SENT if result == "OK" else DeliveryStatus.REFUSED
-                row.sent_at = timezone.now()
-                row.last_error = detail
-                row.next_attempt_at = None
-                confirmed = True
-            else:
-                error = f"no confirmation in the answer: {detail}"
-        elif http_status:
-            error = f"HTTP {http_status}"
-        if not confirmed:
-            retry = not http_status or http_status >= 500 or http_status in (408, 429)
-            row.last_error = f"{error} after {elapsed:.2f} s"[:2000]
-            if retry and row.attempts < settings.NDL_ISO18626_MAX_ATTEMPTS:
-                row.status = DeliveryStatus.FAILED
-                row.next_attempt_at = timezone.now() + iso_message_backoff(attempts=row.attempts)
-            else:
-                row.status = DeliveryStatus.GAVE_UP
-                row.next_attempt_at = None
-        row.save(
-            update_fields=[
-                "attempts", "http_status", "response", "result", "status", "sent_at",
-                "last_error", "next_attempt_at",
-            ]
-        )  # fmt: skip
-        if row.status in (DeliveryStatus.SENT, DeliveryStatus.REFUSED, DeliveryStatus.GAVE_UP):
-            following = (
-                IsoMessage.objects.filter(
-                    transaction_id=row.transaction_id,
-                    direction=Direction.OUT,
-                    pk__gt=row.pk,
-                    status__in=UNDELIVERED,
-                )
-                .order_by("pk")
-                .values_list("pk", flat=True)
-                .first()
+        if verdict.settled:
+            # The request's next message (and whatever else is ready) goes now.
+            transaction.on_commit(lambda: _enqueue_peer(peer_id), robust=True)
+    return verdict.confirmed
+
+
+# --- the outbox's worker: batches, lanes ---------------------------------------------------
+
+
+@dataclass
+class _Claimed:
+    """An outgoing message this worker claimed: ``attempts`` after the claim
+    (the claim's token), ``was_due`` before it (restored if it is not sent)."""
+
+    pk: int
+    transaction_id: int
+    attempts: int
+    was_due: dt.datetime | None
+    body: bytes
+
+
+# Messages claimed at once from one peer, and the threads POSTing them (each
+# its own keep-alive connection): a request's messages in order on one
+# thread, different requests side by side.
+def _outbox_batch() -> int:
+    return max(1, int(getattr(settings, "NDL_ISO18626_OUTBOX_BATCH", 100)))
+
+
+def _outbox_lanes() -> int:
+    return max(1, int(getattr(settings, "NDL_ISO18626_OUTBOX_LANES", 4)))
+
+
+# A batch starts POSTs for at most this long, so its claim (the lease plus
+# this) outlives every POST it starts; the rest is let go for the next batch.
+_SEND_WINDOW = timedelta(seconds=30)
+# One drain (one task) stops after this long and leaves the rest to a fresh task.
+_DRAIN_SECONDS = 300.0
+
+_lanes_lock = threading.Lock()
+_lanes_pool: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _lanes(size: int) -> ThreadPoolExecutor:
+    """This process's lane threads (made again after a fork: a Celery pool child)."""
+    global _lanes_pool
+    with _lanes_lock:
+        if _lanes_pool is None or _lanes_pool[0] != os.getpid():
+            _lanes_pool = (os.getpid(), ThreadPoolExecutor(size, thread_name_prefix="iso18626"))
+        return _lanes_pool[1]
+
+
+def _claim(*, peer_id: int, limit: int) -> list[list[_Claimed]]:
+    """Claim up to ``limit`` of the peer's messages that may go now, as runs
+    (one request's messages, in order, from its first undelivered one).
+
+    One transaction: the first undelivered message of each request that is
+    due is locked (SKIP LOCKED: another worker's claim is passed over), the
+    messages of those requests are taken in id order up to ``limit`` (so
+    each run is a prefix of its request's queue), and one UPDATE counts the
+    attempt and sets the lease. A message later in a request than a claimed
+    one is never claimable by another worker: its earlier one is undelivered.
+    """
+    now = timezone.now()
+    earlier = IsoMessage.objects.filter(
+        transaction_id=OuterRef("transaction_id"),
+        direction=Direction.OUT,
+        status__in=UNDELIVERED,
+        pk__lt=OuterRef("pk"),
+    )
+    with transaction.atomic():
+        firsts = dict(
+            IsoMessage.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(transaction__peer_id=peer_id, direction=Direction.OUT, status__in=UNDELIVERED)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .filter(~Exists(earlier))
+            .order_by("pk")
+            .values_list("transaction_id", "pk")[:limit]
+        )
+        if not firsts:
+            return []
+        rows = (
+            IsoMessage.objects.filter(
+                transaction_id__in=list(firsts),
+                direction=Direction.OUT,
+                status__in=UNDELIVERED,
             )
-            if following is not None:
-                transaction.on_commit(lambda: _enqueue(following), robust=True)
-        return confirmed
+            .order_by("pk")
+            .values_list("pk", "transaction_id", "attempts", "next_attempt_at", "body")[:limit]
+        )
+        runs: dict[int, list[_Claimed]] = {}
+        stopped: set[int] = set()
+        for pk, tx_id, attempts, due, body in rows:
+            if pk < firsts[tx_id] or tx_id in stopped:
+                continue
+            if pk != firsts[tx_id] and due is not None and due > now:
+                stopped.add(tx_id)  # not ready (never the case for a queued follower)
+                continue
+            runs.setdefault(tx_id, []).append(_Claimed(pk, tx_id, attempts + 1, due, body.encode()))
+        claimed = [m.pk for run in runs.values() for m in run]
+        updated = IsoMessage.objects.filter(pk__in=claimed, status__in=UNDELIVERED).update(
+            attempts=F("attempts") + 1, next_attempt_at=now + _lease() + _SEND_WINDOW
+        )
+        if updated != len(claimed):
+            # A row changed under us (a stale claim's outcome): claim afresh.
+            transaction.set_rollback(True)
+            return []
+    return sorted(runs.values(), key=lambda run: run[0].pk)
+
+
+def _lane(
+    url: str, runs: list[list[_Claimed]], until: float, down: threading.Event
+) -> list[tuple[_Claimed, _Verdict]]:
+    """POST runs one after the other, each in order; a run stops at the first
+    message that is to be retried (the request's next one must wait), every
+    run stops when the peer is unreachable or the send window is over."""
+    done: list[tuple[_Claimed, _Verdict]] = []
+    for run in runs:
+        for message in run:
+            if down.is_set() or time.monotonic() > until:
+                return done
+            verdict = _attempt(url, message.body, message.attempts)
+            done.append((message, verdict))
+            if not verdict.settled:
+                if verdict.http_status is None:
+                    down.set()  # no answer at all: leave the peer for the retries
+                break
+    return done
+
+
+_COLUMNS = ("status", "result", "http_status", "response", "last_error", "next_attempt_at",
+            "sent_at")  # fmt: skip
+
+
+def _sql_names() -> tuple[str, dict[str, str]]:
+    """The outbox table's quoted name and its columns by field name."""
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    meta = IsoMessage._meta
+    return quote(meta.db_table), {f.name: quote(f.column) for f in meta.concrete_fields}
+
+
+def _outcomes_write(outcomes: list[tuple[int, int, _Verdict]]) -> int:
+    """Write each (id, claim, verdict) if the claim is still ours (the message
+    undelivered with the attempts the claim counted): one statement run for
+    all (a pipeline on PostgreSQL). Returns how many were ours."""
+    if not outcomes:
+        return 0
+    from django.db import connection
+
+    table, column = _sql_names()
+    assignments = ", ".join(f"{column[c]} = %s" for c in _COLUMNS)
+    # The model's own table and column names; every value is a parameter.
+    sql = (
+        f"UPDATE {table} SET {assignments} WHERE {column['id']} = %s "  # noqa: S608
+        f"AND {column['attempts']} = %s AND {column['status']} IN (%s, %s)"
+    )
+    stamp = connection.ops.adapt_datetimefield_value
+    params = [
+        [getattr(v, c) for c in _COLUMNS] + [pk, claim, *UNDELIVERED] for pk, claim, v in outcomes
+    ]
+    for row in params:  # the dates as the database takes them
+        row[5], row[6] = stamp(row[5]), stamp(row[6])
+    with connection.cursor() as cursor:
+        if len(params) == 1:
+            cursor.execute(sql, params[0])
+            return max(cursor.rowcount, 0)
+        cursor.executemany(sql, params)
+        return len(params) if cursor.rowcount < 0 else cursor.rowcount
+
+
+def _claims_release(messages: list[_Claimed]) -> None:
+    """Give back claimed messages that were not POSTed: the attempt uncounted,
+    the due time as it was."""
+    if not messages:
+        return
+    from django.db import connection
+
+    table, column = _sql_names()
+    sql = (
+        f"UPDATE {table} SET {column['attempts']} = %s, {column['next_attempt_at']} = %s "  # noqa: S608
+        f"WHERE {column['id']} = %s AND {column['attempts']} = %s "
+        f"AND {column['status']} IN (%s, %s)"
+    )
+    stamp = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql,
+            [[m.attempts - 1, stamp(m.was_due), m.pk, m.attempts, *UNDELIVERED] for m in messages],
+        )
+
+
+def iso_outbox_deliver(*, peer_id: int) -> int:
+    """Deliver what may go now of one peer's outbox; how many the peer confirmed.
+
+    Claims a batch (``_claim``), POSTs it on the lane threads with no
+    transaction or row lock held, and writes every outcome and gives back
+    what was not sent in one transaction; again until nothing is ready, the
+    peer cannot be reached, or the drain has run for ``_DRAIN_SECONDS`` (a
+    fresh task then carries on). Several workers may drain one peer at once:
+    their claims never overlap, and a request's messages go in order.
+    """
+    peer = PeerAgency.objects.filter(pk=peer_id).values_list("endpoint_url", flat=True).first()
+    if peer is None:
+        return 0
+    url = peer
+    confirmed = 0
+    started = time.monotonic()
+    lanes = _outbox_lanes()
+    while time.monotonic() - started < _DRAIN_SECONDS:
+        runs = _claim(peer_id=peer_id, limit=_outbox_batch())
+        if not runs:
+            return confirmed
+        until = time.monotonic() + _SEND_WINDOW.total_seconds()
+        down = threading.Event()
+        if lanes == 1 or len(runs) == 1:
+            done = _lane(url, runs, until, down)
+        else:
+            pool = _lanes(lanes)
+            shares = [runs[i::lanes] for i in range(min(lanes, len(runs)))]
+            done = [
+                pair
+                for future in [pool.submit(_lane, url, share, until, down) for share in shares]
+                for pair in future.result()
+            ]
+        posted = {m.pk for m, _v in done}
+        with transaction.atomic():
+            _outcomes_write([(m.pk, m.attempts, v) for m, v in done])
+            _claims_release([m for run in runs for m in run if m.pk not in posted])
+        confirmed += sum(1 for _m, v in done if v.confirmed)
+        if down.is_set():
+            return confirmed
+    _enqueue_peer(peer_id)
+    return confirmed
 
 
 def iso_message_sweep(*, older_than: timedelta = timedelta(minutes=2)) -> list[int]:
@@ -1518,6 +1772,14 @@ def iso_message_sweep(*, older_than: timedelta = timedelta(minutes=2)) -> list[i
         firsts.setdefault(tx_id, pk)
     wanted = set(firsts.values())
     return sorted(pk for pk in candidates.values_list("pk", flat=True)[:2000] if pk in wanted)
+
+
+def iso_outbox_sweep_peers() -> list[int]:
+    """The peers with a message to try now (see ``iso_message_sweep``)."""
+    ids = iso_message_sweep()
+    return sorted(
+        set(IsoMessage.objects.filter(pk__in=ids).values_list("transaction__peer_id", flat=True))
+    )
 
 
 def iso_message_resend(*, message_id: int, actor: User) -> IsoMessage:
@@ -1541,5 +1803,6 @@ def iso_message_resend(*, message_id: int, actor: User) -> IsoMessage:
             obj=row,
             data={"original": original.pk},
         )
-        transaction.on_commit(lambda: _enqueue(row.pk), robust=True)
+        peer_id = original.transaction.peer_id
+        transaction.on_commit(lambda: _enqueue_peer(peer_id), robust=True)
     return row

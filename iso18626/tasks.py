@@ -5,18 +5,32 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .services import iso18626_nightly, iso_message_send, iso_message_sweep
+from .models import IsoMessage
+from .services import iso18626_nightly, iso_outbox_deliver, iso_outbox_sweep_peers
+
+
+@shared_task(ignore_result=True)
+def iso_outbox_deliver_task(peer_id: int) -> None:
+    """Deliver what is ready in one peer's outbox (published after each message is queued)."""
+    iso_outbox_deliver(peer_id=peer_id)
 
 
 @shared_task(ignore_result=True)
 def iso_message_send_task(message_id: int) -> None:
-    iso_message_send(message_id=message_id)
+    """Tasks published before the outbox was drained per peer: drain the message's peer."""
+    peer_id = (
+        IsoMessage.objects.filter(pk=message_id)
+        .values_list("transaction__peer_id", flat=True)
+        .first()
+    )
+    if peer_id is not None:
+        iso_outbox_deliver(peer_id=peer_id)
 
 
 @shared_task(ignore_result=True)
 def iso_outbox_sweep_task() -> None:
-    for message_id in iso_message_sweep():
-        iso_message_send_task.delay(message_id)
+    for peer_id in iso_outbox_sweep_peers():
+        iso_outbox_deliver_task.delay(peer_id)
 
 
 @shared_task(ignore_result=True)
