@@ -3,7 +3,8 @@ at 8 concurrent clients >= 150 messages/s with p99 <= 100 ms; the outbox
 delivering >= 200 messages/s to a local receiver).
 
     DATABASE_URL=postgres://USER@HOST:5432/ndl_bench_iso python bench/iso18626_messages.py \\
-        [--seconds 15] [--clients 8] [--workers 3] [--outbox 2000]
+        [--seconds 15] [--clients 8] [--workers 3] [--outbox 2000] \\
+        [--outbox-workers 2] [--redis redis://127.0.0.1:6379/0]
 
 The database is created if missing and migrated; the ISO 18626 tables are
 emptied. Incoming: gunicorn serves the app on 127.0.0.1 (``--workers`` sync
@@ -12,10 +13,18 @@ library's ILL system with its own security code, keep one HTTP connection
 each and send a mix of ``request`` (held for staff to identify: a
 transaction, a log row and an ExpectToSupply in the outbox), ``StatusRequest``
 and ``Renew``, and every answer is checked for ``messageStatus`` OK. Celery
-messages go to an in-memory broker, so the outbox is only written. Outbox:
-the queued rows are POSTed by ``iso_message_send`` (the Celery task's body)
-from four threads, one request's messages in order, to a receiver on
-127.0.0.1 that answers each with an OK confirmation.
+messages go to an in-memory broker, so the outbox is only written.
+
+Outbox, as production runs it: the queued rows are topped up to
+``--outbox``, a Celery worker
+(``celery worker --concurrency`` ``--outbox-workers``, prefork) is started on
+Redis with a private queue, and one ``iso_outbox_deliver_task`` is published
+per queued message, as ``_queue`` does after each commit; the worker POSTs
+them, one request's messages in order, to the peers' receiver: another
+process on 127.0.0.1 (a peer is another machine) that answers each with an
+OK confirmation. Printed: the wall-clock rate until every message is
+confirmed, and the CPU per message of the worker's processes and of the
+receiver, from /proc.
 """
 
 from __future__ import annotations
@@ -26,8 +35,10 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -48,9 +59,17 @@ OK_CONFIRMATION = (
 )
 
 
-def receiver() -> ThreadingHTTPServer:
+def receive() -> None:
+    """The peers' receiver (``--receive``): prints its port, answers every POST OK.
+
+    The answer goes out in one write (a buffered ``wfile``), as a web server
+    sends it: headers and body in two small writes would wait on the
+    client's delayed ACK (Nagle), some 40 ms per message on Linux.
+    """
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        wbufsize = 64 * 1024
 
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers["Content-Length"]))
@@ -64,8 +83,17 @@ def receiver() -> ThreadingHTTPServer:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    print(server.server_port, flush=True)
+    server.serve_forever()
+
+
+def receiver() -> tuple[subprocess.Popen[str], int]:
+    """Start the receiver in its own process; (process, port)."""
+    process = subprocess.Popen(  # noqa: S603 - this script, fixed arguments
+        [sys.executable, __file__, "--receive"], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    return process, int(process.stdout.readline())
 
 
 def setup(clients: int, endpoint: str) -> list[dict[str, str]]:
@@ -101,16 +129,20 @@ def setup(clients: int, endpoint: str) -> list[dict[str, str]]:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User and system CPU of ``pid`` and its children (gunicorn's workers), from /proc."""
+    """User and system CPU of ``pid`` and all its descendants (gunicorn's or
+    Celery's pool processes), from /proc."""
     total = 0.0
     tick = os.sysconf("SC_CLK_TCK")
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
-    for p in pids:
+    pending, seen = [pid], set()
+    while pending:
+        p = pending.pop()
+        if p in seen:
+            continue
+        seen.add(p)
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            for task in Path(f"/proc/{p}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
         except OSError:
             continue
         total += (int(fields[11]) + int(fields[12])) / tick
@@ -167,53 +199,110 @@ def incoming(peers: list[dict[str, str]], port: int, seconds: float) -> dict[str
     }
 
 
-def outbox(extra: int) -> dict[str, Any]:
+def worker(concurrency: int, redis_url: str, queue: str, log: Path) -> subprocess.Popen[bytes]:
+    """The outbox's Celery worker, as production starts it; returns once it is ready."""
+    process = subprocess.Popen(  # noqa: S603 - our own worker, fixed arguments
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "ndl_ill",
+            "worker",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            str(concurrency),
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "info",
+        ],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}",
+            "BENCH_CELERY_BROKER_URL": redis_url,
+            "BENCH_CELERY_QUEUE": queue,
+        },
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 120
+    while b" ready." not in log.read_bytes():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"the Celery worker did not start:\n{log.read_text()[-3000:]}")
+        time.sleep(0.1)
+    return process
+
+
+def outbox(extra: int, concurrency: int, redis_url: str) -> dict[str, Any]:
+    from unittest import mock
+
+    import redis
     from django.db import connection
 
-    from iso18626.models import DeliveryStatus, IsoMessage, IsoTransaction
-    from iso18626.services import _queue, iso_message_send
+    from iso18626.models import UNDELIVERED, IsoMessage, IsoTransaction
+    from iso18626.services import _queue
+    from iso18626.tasks import iso_outbox_deliver_task
+    from ndl_ill.celery import app
 
-    # Top the outbox up to at least ``extra`` queued rows, ten per request.
+    # Top the outbox up to at least ``extra`` queued rows, spread over the requests.
     txs = list(IsoTransaction.objects.select_related("peer").order_by("pk"))
-    queued = IsoMessage.objects.filter(direction="out", status=DeliveryStatus.QUEUED).count()
+    queued = IsoMessage.objects.filter(direction="out", status__in=UNDELIVERED).count()
     i = 0
-    while queued < extra and txs:
-        _queue(tx=txs[i % len(txs)], reason="StatusChange", status="ExpectToSupply", key=None)
-        queued += 1
-        i += 1
+    with mock.patch("iso18626.services._enqueue_peer"):  # published below, one per row
+        while queued < extra and txs:
+            _queue(tx=txs[i % len(txs)], reason="StatusChange", status="ExpectToSupply", key=None)
+            queued += 1
+            i += 1
     rows = list(
-        IsoMessage.objects.filter(direction="out", status=DeliveryStatus.QUEUED)
+        IsoMessage.objects.filter(direction="out", status__in=UNDELIVERED)
         .order_by("pk")
-        .values_list("pk", "transaction_id")
+        .values_list("pk", "transaction__peer_id")
     )
-    by_tx: dict[int, list[int]] = {}
-    for pk, tx_id in rows:
-        by_tx.setdefault(tx_id, []).append(pk)
-    groups = list(by_tx.values())
+    first, last = rows[0][0], rows[-1][0]
     connection.close()
-    lanes = 4
 
-    def lane(index: int) -> None:
-        from django.db import connection as conn
-
-        for group in groups[index::lanes]:
-            for pk in group:
-                iso_message_send(message_id=pk)
-        conn.close()
-
-    threads = [threading.Thread(target=lane, args=(i,)) for i in range(lanes)]
-    started, cpu_started = time.monotonic(), time.process_time()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - started
-    cpu = time.process_time() - cpu_started
-    sent = IsoMessage.objects.filter(pk__in=[pk for pk, _ in rows], status=DeliveryStatus.SENT)
+    queue = f"bench-iso18626-{uuid.uuid4().hex[:8]}"
+    log = Path(tempfile.gettempdir()) / f"{queue}.log"
+    process = worker(concurrency, redis_url, queue, log)
+    app.conf.broker_url = redis_url
+    left = len(rows)
+    try:
+        cpu_started = cpu_seconds(process.pid)
+        started = time.monotonic()
+        with app.connection_for_write() as conn:
+            for _pk, peer_id in rows:
+                iso_outbox_deliver_task.apply_async((peer_id,), connection=conn, queue=queue)
+        while left and time.monotonic() - started < 600:
+            time.sleep(0.05)
+            left = IsoMessage.objects.filter(
+                pk__gte=first, pk__lte=last, direction="out", status__in=UNDELIVERED
+            ).count()
+        elapsed = time.monotonic() - started
+        cpu = cpu_seconds(process.pid) - cpu_started
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+        client = redis.Redis.from_url(redis_url)
+        client.delete(queue)
+        client.close()
+        log.unlink(missing_ok=True)
+    sent = IsoMessage.objects.filter(pk__gte=first, pk__lte=last, direction="out", status="sent")
     return {
         "messages": len(rows),
         "sent": sent.count(),
-        "per_second": len(rows) / elapsed,
+        "per_second": (len(rows) - left) / elapsed,
         "cpu_ms": cpu * 1000 / max(len(rows), 1),
     }
 
@@ -224,10 +313,18 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--outbox", type=int, default=2000)
+    parser.add_argument("--outbox-workers", type=int, default=2)
+    parser.add_argument(
+        "--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
+    parser.add_argument("--receive", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.receive:
+        receive()
+        return
 
-    sink = receiver()
-    endpoint = f"http://127.0.0.1:{sink.server_port}/iso18626"
+    sink, sink_port = receiver()
+    endpoint = f"http://127.0.0.1:{sink_port}/iso18626"
     peers = setup(args.clients, endpoint)
 
     port = 8799
@@ -278,13 +375,21 @@ def main() -> None:
         f"  app CPU {cpu * 1000 / max(result['messages'], 1):.1f} ms per message "
         f"(gunicorn workers); load average at the start {load:.1f} on {os.cpu_count()} CPUs"
     )
-    sent = outbox(args.outbox)
+    try:
+        load = os.getloadavg()[0]
+        sink_before = cpu_seconds(sink.pid)
+        sent = outbox(args.outbox, args.outbox_workers, args.redis)
+        sink_cpu = cpu_seconds(sink.pid) - sink_before
+    finally:
+        sink.terminate()
+        sink.wait(10)
     print(
         f"outbox: {sent['sent']} of {sent['messages']} delivered and confirmed = "
-        f"{sent['per_second']:.0f} msg/s; CPU {sent['cpu_ms']:.1f} ms per message "
-        "(sender and receiver, one process)"
+        f"{sent['per_second']:.0f} msg/s by a Celery worker (--concurrency "
+        f"{args.outbox_workers}); its CPU {sent['cpu_ms']:.2f} ms per message, the receiver's "
+        f"{sink_cpu * 1000 / max(sent['messages'], 1):.2f} ms; load average at the start "
+        f"{load:.1f}"
     )
-    sink.shutdown()
 
 
 if __name__ == "__main__":
