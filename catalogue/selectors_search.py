@@ -137,19 +137,30 @@ def _verify(terms: Sequence[QueryTerm], *, scope: str) -> Q:
 # short. Either way the hits are in the order the index gives them.
 
 HEAD_IDS = 250_000
+# A one-character CJK term ("正" of "坂本 正") is a prefix look-up: the index
+# collects every posting of every lexeme it begins (70,000 titles hold a bigram
+# starting with 正) before the other terms narrow them, 30-40 ms per tier on
+# the whole index however rare the other terms are. When a query has other
+# terms, the whole-index tiers first take the rows those terms find, up to
+# CANDIDATES of them, and test the one-character terms on them as substrings;
+# only if the other terms find more do they run the prefix look-up.
+CANDIDATES = 2_000
 # All of a search in one round trip (a loaded server answers each round trip
 # late): plans for short queries (no JIT compilation, no parallel workers) for
 # this statement only, the identifier look-up, the title hits (from the head
 # index if it holds enough, else the whole one) and, when those do not fill
 # MAX_HITS, the other hits the same way. A tier runs only when the one before
-# it left room (a one-time filter on its count).
+# it left room (a one-time filter on its count); ``tc``/``ac`` (the candidates
+# of a query with a one-character term) only when their tier runs.
 _STATEMENT = """
 SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0;
 WITH ids AS ({ids}),
   th AS ({title_head}),
+  tc AS ({title_candidates}),
   tf AS (SELECT * FROM ({title_all}) AS s WHERE (SELECT count(*) FROM th) <= {limit}),
   t AS (SELECT * FROM th WHERE (SELECT count(*) FROM th) > {limit} UNION ALL SELECT * FROM tf),
   ah AS (SELECT * FROM ({any_head}) AS s WHERE (SELECT count(*) FROM t) <= {limit}),
+  ac AS ({any_candidates}),
   af AS (SELECT * FROM ({any_all}) AS s WHERE (SELECT count(*) FROM t) <= {limit}
          AND (SELECT count(*) FROM ah) <= {limit})
 SELECT 'i', * FROM ids UNION ALL SELECT 't', * FROM t
@@ -160,26 +171,75 @@ UNION ALL SELECT 'h', * FROM ah UNION ALL SELECT 'a', * FROM af
 Rows = list[tuple[int, str]]
 
 
+def _verify_sql(terms: Sequence[QueryTerm], *, scope: str) -> str:
+    """``_verify`` written out: each term's pattern bound as a parameter
+    (``_verify_params``), in any field of ``scope``."""
+    either = " OR ".join(f"{_FIELD[prefix]} LIKE %s" for prefix in scope)
+    return " AND ".join(f"({either})" for _ in terms)
+
+
+def _verify_params(terms: Sequence[QueryTerm], *, scope: str) -> list[str]:
+    # Patterns are letters, digits, CJK and spaces only (search_text.runs): no LIKE
+    # wildcard or escape character to quote.
+    return [f"%{term.pattern}%" for term in terms for _ in scope]
+
+
 def _gin_sql(terms: Sequence[QueryTerm], *, scope: str, head: bool, limit: int) -> str:
     """One tier's SQL: the index condition, the verifying substrings (bound as
     parameters by ``_gin_params``), the head bound if ``head``, ``limit + 1`` rows.
 
     Written out rather than built by the ORM: it runs for every search, and
     compiling five querysets costs more than the query itself."""
-    either = " OR ".join(f"{_FIELD[prefix]} LIKE %s" for prefix in scope)
-    verify = " AND ".join(f"({either})" for _ in terms)
     bound = f" AND id <= {HEAD_IDS}" if head else ""
     return (
         "SELECT id AS pk, title FROM catalogue_material "  # noqa: S608 - no user text here  # nosec B608
-        f"WHERE search_vector @@ %s::tsquery AND {verify}{bound} LIMIT {limit + 1}"
+        f"WHERE search_vector @@ %s::tsquery AND {_verify_sql(terms, scope=scope)}{bound} "
+        f"LIMIT {limit + 1}"
     )
 
 
 def _gin_params(terms: Sequence[QueryTerm], *, scope: str) -> list[str]:
-    # Patterns are letters, digits, CJK and spaces only (search_text.runs): no LIKE
-    # wildcard or escape character to quote.
-    patterns = [f"%{term.pattern}%" for term in terms for _ in scope]
-    return [_tsquery(terms, scope=scope), *patterns]
+    return [_tsquery(terms, scope=scope), *_verify_params(terms, scope=scope)]
+
+
+def _narrowing(terms: Sequence[QueryTerm]) -> list[QueryTerm] | None:
+    """The terms that find a query's candidates without a prefix look-up, if it
+    has both kinds (see ``CANDIDATES``); ``None`` otherwise."""
+    exact = [term for term in terms if not term.prefix]
+    return exact if exact and len(exact) < len(terms) else None
+
+
+def _candidates_sql(*, narrowed: bool) -> str:
+    """Up to ``CANDIDATES + 1`` rows that the narrowing terms find (their tsquery
+    bound as the one parameter), with the fields the verification reads; for a
+    query without narrowing terms, no rows (and no statement reads them)."""
+    if not narrowed:
+        return "SELECT 0 AS pk, '' AS title, '' AS search_title, '' AS search_names WHERE false"
+    return (
+        "SELECT id AS pk, title, search_title, search_names FROM catalogue_material "  # noqa: S608 - no user text here  # nosec B608
+        f"WHERE search_vector @@ %s::tsquery LIMIT {CANDIDATES + 1}"
+    )
+
+
+def _all_sql(terms: Sequence[QueryTerm], *, scope: str, limit: int, candidates: str | None) -> str:
+    """A whole-index tier: ``_gin_sql``, or for a query with a one-character term
+    (``candidates`` names its CTE) the candidates that pass the verification if
+    there are at most ``CANDIDATES`` of them, else ``_gin_sql``."""
+    whole = _gin_sql(terms, scope=scope, head=False, limit=limit)
+    if candidates is None:
+        return whole
+    count = f"(SELECT count(*) FROM {candidates})"  # noqa: S608 - a CTE's name  # nosec B608
+    return (
+        f"SELECT * FROM (SELECT pk, title FROM {candidates} "  # noqa: S608 - no user text here  # nosec B608
+        f"WHERE {_verify_sql(terms, scope=scope)} LIMIT {limit + 1}) AS c "
+        f"WHERE {count} <= {CANDIDATES} "
+        f"UNION ALL SELECT * FROM ({whole}) AS g WHERE {count} > {CANDIDATES}"
+    )
+
+
+def _all_params(terms: Sequence[QueryTerm], *, scope: str, narrowed: bool) -> list[str]:
+    whole = _gin_params(terms, scope=scope)
+    return [*_verify_params(terms, scope=scope), *whole] if narrowed else whole
 
 
 def _fetch(match: Q | None, terms: Sequence[QueryTerm], limit: int) -> tuple[Rows, Rows, Rows]:
@@ -205,14 +265,17 @@ def _fetch(match: Q | None, terms: Sequence[QueryTerm], limit: int) -> tuple[Row
     sql = {"ids": f"SELECT * FROM ({id_sql}) AS s"}  # noqa: S608 - Django-compiled, values bound  # nosec B608
     params: list[Any] = list(id_params)
     other = _other_scope(terms)
-    for name, scope, head in (
-        ("title_head", "T", True),
-        ("title_all", "T", False),
-        ("any_head", other, True),
-        ("any_all", other, False),
-    ):  # in the order the statement names them
-        sql[name] = _gin_sql(terms, scope=scope, head=head, limit=limit)
+    narrowing = _narrowing(terms)
+    # In the order the statement names them; a CTE that nothing reads never runs.
+    for tier, scope in (("title", "T"), ("any", other)):
+        sql[f"{tier}_head"] = _gin_sql(terms, scope=scope, head=True, limit=limit)
         params.extend(_gin_params(terms, scope=scope))
+        sql[f"{tier}_candidates"] = _candidates_sql(narrowed=narrowing is not None)
+        if narrowing is not None:
+            params.append(_tsquery(narrowing, scope=scope))
+        cte = f"{tier[0]}c" if narrowing is not None else None
+        sql[f"{tier}_all"] = _all_sql(terms, scope=scope, limit=limit, candidates=cte)
+        params.extend(_all_params(terms, scope=scope, narrowed=narrowing is not None))
     with connection.cursor() as cursor:
         cursor.execute(_STATEMENT.format(limit=limit, **sql), params)
         cursor.nextset()  # past the two SET LOCAL

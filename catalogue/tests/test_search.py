@@ -174,6 +174,26 @@ def test_title_and_author_words_together(shelf: dict[str, Material]) -> None:
     assert found("夏目漱石 猫") == ["000000103"]
 
 
+@pytest.mark.parametrize("candidates", [2_000, 1])
+def test_a_one_character_given_name_with_the_family_name(monkeypatch: Any, candidates: int) -> None:
+    """``坂本 正``: the one-character term is tested on the rows the family name
+    finds, or looked up by prefix when it finds more than ``CANDIDATES``."""
+    from catalogue import selectors_search
+
+    monkeypatch.setattr(selectors_search, "CANDIDATES", candidates)
+    book(ndl_id="000000151", title="海の本", author_names="坂本, 正, 1950-")
+    book(ndl_id="000000152", title="山の本", author_names="坂本, 正樹")
+    book(ndl_id="000000153", title="坂本家の正月", author_names="山田, 花子")
+    book(ndl_id="000000154", title="川の本", author_names="坂本, 花子")
+    book(ndl_id="000000155", title="空の本", author_names="正木, 一郎")
+    assert found("坂本 正") == ["000000153", "000000152", "000000151"]
+    assert found("正 坂本") == ["000000153", "000000152", "000000151"]
+    assert found("坂本 猫") == []
+    assert material_search(query="坂本 正").title_ids == {
+        Material.objects.get(ndl_id="000000153").pk
+    }
+
+
 # --- English -----------------------------------------------------------------------
 
 
