@@ -204,6 +204,13 @@ class Refusal:
         return ("、" if language == "ja" else ", ").join(labels)
 
 
+# The vocabularies, once (``Choices.values`` builds its list at every call, and
+# the portal's search checks twenty materials a page).
+_TYPES = frozenset(MaterialType.values)
+_LANGUAGES = frozenset(LanguageCategory.values)
+_REVIEW_REASONS = tuple(ReviewReason.values)
+
+
 def unknown_facts(material: Material) -> list[str]:
     """The ``ReviewReason`` codes of what is not known about ``material``.
 
@@ -213,15 +220,17 @@ def unknown_facts(material: Material) -> list[str]:
     of ``ReviewReason``; ``[]`` when every fact the rules read is known.
     """
     found = {str(code) for code in material.review_reasons or []}
-    if material.material_type not in MaterialType.values:
+    if material.material_type not in _TYPES:
         found.add(ReviewReason.UNKNOWN_TYPE)
-    if material.language not in LanguageCategory.values:
+    if material.language not in _LANGUAGES:
         found.add(ReviewReason.UNKNOWN_LANGUAGE)
     if material.site_id is None:
         found.add(ReviewReason.NO_SITE)
     if material.acquired_on is None:
         found.add(ReviewReason.NO_ACQUISITION_DATE)
-    known = [code for code in ReviewReason.values if code in found]
+    if not found:
+        return []
+    known = [code for code in _REVIEW_REASONS if code in found]
     return known + sorted(found - set(known))
 
 
