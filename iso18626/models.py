@@ -222,6 +222,14 @@ class IsoMessage(models.Model):
         verbose_name_plural = _("ISO 18626 messages")
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="iso18626_message_status_idx"),
+            # The outbox's backlog: each request's undelivered messages in order
+            # (the worker's claim, "is an earlier one undelivered?"); it holds
+            # only what is still to send, however long the protocol log grows.
+            models.Index(
+                fields=["transaction", "id"],
+                condition=models.Q(direction="out", status__in=["queued", "failed"]),
+                name="iso18626_message_outbox_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

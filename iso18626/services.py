@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Min, Q
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
@@ -1573,37 +1573,42 @@ def _claim(*, peer_id: int, limit: int) -> list[list[_Claimed]]:
     """Claim up to ``limit`` of the peer's messages that may go now, as runs
     (one request's messages, in order, from its first undelivered one).
 
-    One transaction: the first undelivered message of each request that is
-    due is locked (SKIP LOCKED: another worker's claim is passed over), the
-    messages of those requests are taken in id order up to ``limit`` (so
-    each run is a prefix of its request's queue), and one UPDATE counts the
-    attempt and sets the lease. A message later in a request than a claimed
-    one is never claimable by another worker: its earlier one is undelivered.
+    The first undelivered message of each request is found in one pass over
+    the backlog's partial index, whatever the planner's estimates. Then one
+    transaction: the peer's among them that are due are locked (SKIP LOCKED:
+    another worker's claim is passed over), the messages of those requests
+    are taken in id order up to ``limit`` (so each run is a prefix of its
+    request's queue), and one UPDATE counts the attempt and sets the lease.
+    A message later in a request than a claimed one is never claimable by
+    another worker: its earlier one is undelivered.
     """
     now = timezone.now()
-    earlier = IsoMessage.objects.filter(
-        transaction_id=OuterRef("transaction_id"),
-        direction=Direction.OUT,
-        status__in=UNDELIVERED,
-        pk__lt=OuterRef("pk"),
+    backlog = IsoMessage.objects.filter(direction=Direction.OUT, status__in=UNDELIVERED)
+    # Every request's head, then the peer's requests among them, then the
+    # lock: a join to the peer would let a planner that takes the backlog for
+    # tiny (stale statistics) pair every backlog row with every request the
+    # peer ever made.
+    heads = dict(
+        backlog.values("transaction_id")
+        .annotate(head=Min("pk"))
+        .values_list("transaction_id", "head")
     )
+    mine = IsoTransaction.objects.filter(pk__in=list(heads), peer_id=peer_id).order_by()
+    wanted = [heads[tx_id] for tx_id in mine.values_list("pk", flat=True)] if heads else []
+    if not wanted:
+        return []
     with transaction.atomic():
         firsts = dict(
-            IsoMessage.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(transaction__peer_id=peer_id, direction=Direction.OUT, status__in=UNDELIVERED)
+            backlog.select_for_update(skip_locked=True)
+            .filter(pk__in=wanted)
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-            .filter(~Exists(earlier))
             .order_by("pk")
             .values_list("transaction_id", "pk")[:limit]
         )
         if not firsts:
             return []
         rows = (
-            IsoMessage.objects.filter(
-                transaction_id__in=list(firsts),
-                direction=Direction.OUT,
-                status__in=UNDELIVERED,
-            )
+            backlog.filter(transaction_id__in=list(firsts))
             .order_by("pk")
             .values_list("pk", "transaction_id", "attempts", "next_attempt_at", "body")[:limit]
         )
@@ -1720,10 +1725,9 @@ def iso_outbox_deliver(*, peer_id: int) -> int:
     fresh task then carries on). Several workers may drain one peer at once:
     their claims never overlap, and a request's messages go in order.
     """
-    peer = PeerAgency.objects.filter(pk=peer_id).values_list("endpoint_url", flat=True).first()
-    if peer is None:
+    url = PeerAgency.objects.filter(pk=peer_id).values_list("endpoint_url", flat=True).first()
+    if url is None:
         return 0
-    url = peer
     confirmed = 0
     started = time.monotonic()
     lanes = _outbox_lanes()
