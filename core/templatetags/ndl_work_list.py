@@ -1,9 +1,11 @@
-"""The action bar of the back-office work lists, drawn in one function.
+"""Tags of the back-office work lists' page (``admin/ndl_work_list.html``).
 
-Django's ``{% admin_actions %}`` draws the same bar through the form
+Django's ``{% admin_actions %}`` draws the action bar through the form
 renderer's widget templates, which cost a work list more than its fifty rows
-(see ``core/admin_worklist.py``). The HTML is the admin's own, so its
-``actions.js`` works unchanged.
+(see ``core/admin_worklist.py``): ``work_actions`` draws the same HTML in one
+function, so the admin's ``actions.js`` works unchanged. ``work_url``
+reverses an admin URL once per process, ``work_media`` draws the list's
+scripts and style sheets.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ from html import escape
 from typing import Any
 
 from django import template
+from django.templatetags.static import static
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+
+from core.admin_rows import admin_url_for
 
 register = template.Library()
 
@@ -62,3 +67,28 @@ def work_actions(context: Any, index: int = 0) -> SafeString:
             ]
     parts.append("</div>")
     return mark_safe("\n".join(parts))  # noqa: S308 - every value is escaped above  # nosec B308, B703
+
+
+@register.simple_tag(takes_context=True)
+def work_url(context: Any, name: str, *args: Any) -> str:
+    """``{% url name *args %}`` for a URL of this admin site, reversed once per
+    process (``admin_url_for``); the template escapes it."""
+    request = context["request"]
+    current_app = getattr(request, "current_app", None) or "admin"
+    return admin_url_for(name, current_app=current_app)(*args)
+
+
+@register.simple_tag(takes_context=True)
+def work_media(context: Any) -> SafeString:
+    """The page's style sheets and scripts (``{{ media.css }}``,
+    ``{{ media.js }}``) and the admin's ``filters.js``, as change_list.html
+    draws them."""
+    media = context.get("media")
+    parts = [media.render_css(), media.render_js()] if media is not None else []
+    return mark_safe(  # noqa: S308 - Media's own HTML and a static URL  # nosec B308, B703
+        "\n".join([*(str(p) for part in parts for p in part), _filters_js()])
+    )
+
+
+def _filters_js() -> str:
+    return f'<script src="{escape(static("admin/js/filters.js"))}" defer></script>'

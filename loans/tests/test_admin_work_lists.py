@@ -5,15 +5,23 @@ from a filtered list leads back to that list as it was filtered."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.contrib.admin.templatetags.admin_list import (
+    admin_list_filter,
+    date_hierarchy,
+    result_headers,
+    search_form,
+)
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.tests.factories import StaffFactory
-from loans.models import LoanStatus
+from loans.models import LoanRequest, LoanStatus
 from loans.tests.factories import (
     AcceptedLoanFactory,
     LoanRequestFactory,
@@ -155,3 +163,99 @@ def test_an_action_keeps_the_lists_filters(staff) -> None:
     )
     assert response.status_code == 302
     assert _list_query(response["Location"]) == {"q": [loans[0].material.ndl_id]}
+
+
+def _html(text: str) -> str:
+    """HTML with whitespace between tags removed, to compare markup."""
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    text = re.sub(r"\s+", " ", text)
+    return re.sub(r"\s+<", "<", re.sub(r">\s+", ">", text)).strip()
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+@pytest.mark.parametrize("name", sorted(set(LISTS) - {"return parcels"}))
+def test_the_parts_drawn_in_python_are_the_admins_own_markup(staff, name, language) -> None:
+    """The search bar, the filters and the column headers of a work list are
+    drawn in Python (``WorkListChangeList``): the same HTML as the admin's
+    templates give."""
+    _one_of_each()
+    staff.cookies["django_language"] = language
+    url = LISTS[name] + ("&" if "?" in LISTS[name] else "?") + "q=a&o=2.-1"
+    response = staff.get(url)
+    assert response.status_code == 200
+    cl = response.context["cl"]
+    context = {"cl": cl}
+    search = render_to_string("admin/search_form.html", {**search_form(cl), **context})
+    assert _html(cl.work_search()) == _html(search)
+    filters = "".join(str(admin_list_filter(cl, spec)) for spec in cl.filter_specs)
+    assert _html(cl.work_filters()).endswith(_html(filters) + "</nav>")
+    headers = list(result_headers(cl))
+    head = render_to_string(
+        "admin/change_list_results.html",
+        {
+            "result_headers": headers,
+            "num_sorted_fields": sum(1 for h in headers if h["sortable"] and h["sorted"]),
+            "results": [[]],
+        },
+    )
+    assert _html(str(cl.work_head())) in _html(head)
+    assert "Welcome" in response.content.decode() or "ようこそ" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        ["2026-04-03 10:00", "2026-04-20 23:30"],  # one month: its days
+        ["2026-02-03 10:00", "2026-04-20 10:00"],  # one year: its months
+        ["2025-12-31 23:30", "2026-04-20 10:00"],  # years
+        [],
+    ],
+)
+def test_the_date_hierarchy_offers_what_djangos_does_in_one_query(staff, dates) -> None:
+    library = LibraryFactory()
+    for when in dates:
+        loan = LoanRequestFactory(library=LibraryFactory() if dates.index(when) else library)
+        LoanRequest.objects.filter(pk=loan.pk).update(
+            requested_at=dt.datetime.fromisoformat(f"{when}+09:00")
+        )
+    url = reverse("admin:loans_loanrequest_changelist")
+    response = staff.get(url)
+    cl = response.context["cl"]
+    expected = render_to_string("admin/date_hierarchy.html", date_hierarchy(cl))
+    with CaptureQueriesContext(connection) as ctx:
+        drawn = cl.work_date_hierarchy()
+    assert _html(str(drawn)) == _html(expected)
+    assert len(ctx.captured_queries) == 1
+    # A year chosen: Django's own (one query).
+    if dates:
+        response = staff.get(url, {"requested_at__year": dates[-1][:4]})
+        cl = response.context["cl"]
+        expected = render_to_string("admin/date_hierarchy.html", date_hierarchy(cl))
+        assert _html(str(cl.work_date_hierarchy())) == _html(expected)
+
+
+def test_a_list_that_fits_on_a_page_is_not_counted_and_a_longer_one_is(staff, monkeypatch) -> None:
+    """The first page is read first: a list that fits on it needs no count
+    query; a longer one is counted once (capped) and pages as before."""
+    from loans.admin.shipping import PullQueueAdmin
+
+    url = LISTS["pull queue"]
+    loans = sorted(
+        (PackedLoanFactory(library=LibraryFactory(), packed_at=None) for _ in range(3)),
+        key=lambda loan: (loan.decided_at, loan.pk),
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        response = staff.get(url)
+    assert not any("COUNT(" in q["sql"] for q in ctx.captured_queries)
+    assert response.context["cl"].result_count == 3
+    assert [row["pk"] for row in response.context["cl"].result_list] == [x.pk for x in loans]
+    monkeypatch.setattr(PullQueueAdmin, "list_per_page", 2)
+    with CaptureQueriesContext(connection) as ctx:
+        response = staff.get(url)
+    assert sum("COUNT(" in q["sql"] for q in ctx.captured_queries) == 1
+    cl = response.context["cl"]
+    assert (cl.result_count, cl.multi_page) == (3, True)
+    assert [row["pk"] for row in cl.result_list] == [x.pk for x in loans[:2]]
+    assert " 3 work queue: items to pull</p>" in response.content.decode()
+    second = staff.get(url, {"p": "2"}).context["cl"]
+    assert [row["pk"] for row in second.result_list] == [loans[2].pk]

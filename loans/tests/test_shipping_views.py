@@ -226,7 +226,7 @@ def test_a_superuser_sees_every_site_and_filters_by_site(client, kansai) -> None
 
 
 @pytest.mark.parametrize(
-    ("model", "queries"), [("pullqueueitem", 7), ("shipqueueitem", 7), ("shipment", 7)]
+    ("model", "queries"), [("pullqueueitem", 6), ("shipqueueitem", 6), ("shipment", 6)]
 )
 def test_admin_lists_have_a_fixed_number_of_queries(
     admin_client, django_assert_num_queries, model, queries
