@@ -1,0 +1,71 @@
+"""The signed-in user and the staff member's one-time-code device, loaded by
+SQL compiled once per process (``core.middleware.PrecompiledGet``): the
+same objects as the ORM's own query, and the device's checks unchanged."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from core.backends import UserBackend
+from core.middleware import PrecompiledGet
+from core.models import BackupCodeDevice, User
+from core.tests.factories import StaffFactory, backup_codes_give, site
+from registration.tests.factories import LibraryFactory
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery staple"
+
+
+def _fields(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def test_it_loads_what_the_orm_loads_with_the_related_rows_in_one_query() -> None:
+    staff = StaffFactory(site=site())
+    library = LibraryFactory()
+    library_user = User.objects.create_user(library.user_id, library=library)
+    load = PrecompiledGet(User, "library", "site")
+    for user in (staff, library_user):
+        expected = User.objects.select_related("library", "site").get(pk=user.pk)
+        with CaptureQueriesContext(connection) as ctx:
+            loaded = load(user.pk)
+            # The related rows came with it: no query for them.
+            related = (loaded.library, loaded.site)
+        assert len(ctx.captured_queries) == 1
+        assert _fields(loaded) == _fields(expected)
+        for mine, theirs in zip(related, (expected.library, expected.site), strict=True):
+            assert (mine and _fields(mine)) == (theirs and _fields(theirs))
+        assert loaded._state.db == "default" and not loaded._state.adding
+
+
+def test_a_missing_row_is_none_and_the_backend_refuses_a_bad_id() -> None:
+    assert PrecompiledGet(User, "library", "site")(987654321) is None
+    backend = UserBackend()
+    assert backend.get_user(987654321) is None
+    assert backend.get_user("not a number") is None
+    inactive = StaffFactory(is_active=False)
+    assert backend.get_user(inactive.pk) is None
+    active = StaffFactory()
+    assert backend.get_user(str(active.pk)) == active
+
+
+def test_a_deleted_or_unconfirmed_device_ends_the_second_factor(client, settings) -> None:
+    settings.NDL_ADMIN_REQUIRE_OTP = True
+    user = StaffFactory()
+    device = backup_codes_give(user, "12345678")
+    response = client.post(
+        reverse("admin:login"),
+        {"username": user.username, "password": PASSWORD, "otp_token": "12345678"},
+    )
+    assert response.status_code == 302
+    index = reverse("admin:index")
+    assert client.get(index).status_code == 200
+    BackupCodeDevice.objects.filter(pk=device.pk).update(confirmed=False)
+    assert client.get(index).status_code == 302  # back to the login
+    BackupCodeDevice.objects.filter(pk=device.pk).update(confirmed=True)
+    # The session forgot the device: a new login is needed.
+    assert client.get(index).status_code == 302
