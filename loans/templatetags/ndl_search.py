@@ -1,8 +1,9 @@
-"""The rows of the portal's search results, drawn in one function.
+"""The portal's search box and the rows of its results, each drawn in one function.
 
 The search page is the portal's busiest: drawn by a template loop, its twenty
 rows (a tag, a filter, a translation and a URL per cell) cost more CPU than
-the search itself. The HTML is what the loop drew.
+the search itself, and crispy-forms' templates drew its one text box for half
+as much again. The HTML is what the loop and crispy-forms drew.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from collections.abc import Sequence
 from html import escape
 from urllib.parse import quote
 
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import template
+from django.forms import BoundField
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -80,3 +83,25 @@ def search_hit_rows(rows: Sequence[tuple[SearchHit, Sequence[str]]]) -> SafeStri
             f"{copy_label}</a></td>\n  </tr>"
         )
     return mark_safe("\n  ".join(out))  # noqa: S308 - every value is escaped above  # nosec B308, B703
+
+
+@register.simple_tag
+def search_field(field: BoundField) -> SafeString:
+    """The search box as crispy-forms' Bootstrap 5 pack draws a text field with a
+    label and help text; a field with errors is drawn by crispy-forms itself."""
+    if field.errors:
+        return as_crispy_field(field)
+    widget = field.field.widget
+    value = field.value()
+    shown = "" if value in (None, "") else f' value="{escape(str(value))}"'
+    maxlength = widget.attrs.get("maxlength")
+    length = f' maxlength="{int(maxlength)}"' if maxlength else ""
+    html_id = escape(field.auto_id)
+    return mark_safe(  # noqa: S308 - every value is escaped  # nosec B308, B703
+        f'<div id="div_{html_id}" class="mb-3">'
+        f'<label for="{html_id}" class="form-label">{escape(str(field.label))}</label>'
+        f'<input type="text" name="{escape(field.html_name)}"{shown}{length} '
+        f'class="textinput form-control" aria-describedby="{html_id}_helptext" id="{html_id}">'
+        f'<div id="{html_id}_helptext" class="form-text">{escape(str(field.help_text))}</div>'
+        "</div>"
+    )
