@@ -14,10 +14,12 @@ own). A database already holding the asked number of rows is reused.
 
 Measured: each query class in-process (``material_search`` plus the first
 page of hits with availability: what the portal page runs), p50/p99 over
-``--queries`` different queries after one warm-up pass; then the portal search
-page under wrk (8 connections, a Lua script rotating through all classes'
-queries) against gunicorn (2 workers, production settings). Figures are
-printed and written to bench/out/search-<date>.md.
+``--queries`` different queries after one warm-up pass; the CPU time of one
+portal search page in-process (Django's test client, a signed-in library,
+every query in rotation); then the portal search page under wrk (8
+connections, a Lua script rotating through all classes' queries) against
+gunicorn (2 workers, production settings). Figures are printed and written to
+bench/out/search-<date>.md.
 """
 
 from __future__ import annotations
@@ -302,12 +304,12 @@ def query_classes(cursor: Any, *, materials: int, count: int) -> dict[str, list[
 def measure_in_process(classes: dict[str, list[str]]) -> dict[str, dict[str, float]]:
     """p50/p99 (ms) of the portal's work per query: the ranked hits and the first page."""
     from catalogue.selectors_search import material_search
-    from loans.selectors import materials_in_order
+    from loans.selectors import search_hits
 
     def one(query: str) -> tuple[float, int]:
         t = time.perf_counter()
         hits = material_search(query=query)
-        page = materials_in_order(ids=hits.ids[:20])
+        page = search_hits(ids=hits.ids[:20])
         return (time.perf_counter() - t) * 1000, len(hits.ids) + 0 * len(page)
 
     out = {}
@@ -326,6 +328,30 @@ def measure_in_process(classes: dict[str, list[str]]) -> dict[str, dict[str, flo
         }
         print(f"  {name}: {out[name]}", flush=True)
     return out
+
+
+def measure_page_cpu(classes: dict[str, list[str]]) -> dict[str, float]:
+    """The CPU time (ms) of this process per portal search page, every class's
+    queries in rotation, through Django's test client with a signed-in library:
+    the middleware, the search, the page of hits and its drawing, without the
+    HTTP server. Unlike the wall-clock figures it hardly moves with the load of
+    other work on the machine (the database's own time is not in it)."""
+    from django.test import Client
+
+    from core.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=BENCH_USER_ID))
+    paths = [f"/portal/loans/search/?q={quote(q)}" for qs in classes.values() for q in qs]
+    random.Random(1).shuffle(paths)
+    for path in paths[:50]:  # warm-up: templates compiled, URLs resolved
+        if client.get(path).status_code != 200:
+            raise RuntimeError(f"{path} did not answer 200")
+    t = time.process_time()
+    for path in paths:
+        client.get(path)
+    cpu = time.process_time() - t
+    return {"requests": len(paths), "cpu_ms_per_request": cpu * 1000 / len(paths)}
 
 
 def measure_http(
@@ -403,6 +429,13 @@ def report(results: dict[str, Any]) -> str:
             f"| {name} | {r['queries']} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
             f"{r['max_ms']:.1f} | {r['hits_median']:.0f} | ≤ {TARGET_P99_MS} ms {ok} |"
         )
+    if page := results.get("page_cpu"):
+        lines += [
+            "",
+            f"Portal search page in-process ({page['requests']} requests through Django's "
+            f"test client, every class in rotation): **{page['cpu_ms_per_request']:.1f} ms of "
+            "CPU per request** (middleware, search, page of hits, drawing; no HTTP server).",
+        ]
     if http := results.get("http"):
         lines += [
             "",
@@ -463,6 +496,8 @@ def main() -> None:
     password = library_login()
     print("in-process", flush=True)
     results["in_process"] = measure_in_process(classes)
+    results["page_cpu"] = measure_page_cpu(classes)
+    print(f"  portal page in-process: {results['page_cpu']}", flush=True)
     if not args.no_wrk:
         print("wrk", flush=True)
         results["http"] = measure_http(
