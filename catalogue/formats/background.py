@@ -2,10 +2,12 @@
 
 Parsing XML or MARC, mapping each record and folding its search text is CPU
 work in Python; writing is mostly the database's. ``read_in_background``
-runs a reader, ``records.material_values`` and
-``services.search_index.material_search_values`` in a forked process and
-hands the entries over in chunks, in file order, so both cores work: the
-import of a large DC-NDL or MARC file runs about twice as fast. Positions, errors and the file-level
+runs a reader and ``records.material_values`` in a forked process and hands
+the entries over in chunks, in file order, so both cores work: the import
+of a large DC-NDL or MARC file runs about twice as fast. The search text
+(``services.search_index.material_search_values``) is folded by whichever
+process has time for it: here when the importing process is behind, there
+when it would otherwise wait. Positions, errors and the file-level
 ``FormatError`` arrive as if read here.
 """
 
@@ -20,7 +22,24 @@ from ..services import search_index
 from . import Entry, FormatError
 
 CHUNK = 1000
+# The reader folds a chunk's search text itself when the importing process
+# has this many chunks waiting (it is ahead); otherwise the importing
+# process, which would wait for it, does (``material_records_import``).
+AHEAD = 2
 Reader = Callable[[IO[bytes]], Iterator[Entry]]
+
+
+def _ahead(queue: Any) -> bool:
+    try:
+        return bool(queue.qsize() >= AHEAD)
+    except NotImplementedError:  # macOS: no qsize; fold here
+        return True
+
+
+def _index(chunk: list[Entry]) -> None:
+    for entry in chunk:
+        if entry.values is not None:
+            entry.values.update(search_index.material_search_values(entry.values))
 
 
 def _produce(path: str, reader: Reader, queue: Any) -> None:
@@ -31,12 +50,13 @@ def _produce(path: str, reader: Reader, queue: Any) -> None:
                 if entry.record is not None:
                     try:
                         entry.values, entry.reasons = material_values(entry.record)
-                        entry.values.update(search_index.material_search_values(entry.values))
                     except RecordError as exc:
                         entry.error = str(exc)
                     entry.record = None
                 chunk.append(entry)
                 if len(chunk) >= CHUNK:
+                    if _ahead(queue):
+                        _index(chunk)
                     queue.put(chunk)
                     chunk = []
             queue.put(chunk)

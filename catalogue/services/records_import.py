@@ -75,33 +75,40 @@ def _upsert_postgresql(rows: list[dict[str, Any]]) -> int:
     model's defaults on insert (staff facts: none yet).
     """
     fields = [f for f in Material._meta.concrete_fields if not f.primary_key]
-    names = [f.name for f in fields] + ["search_vector"]
-    columns = [str(f.column) for f in fields] + ["search_vector"]
-    now = timezone.now()
-    defaults = {f.name: f.get_default() for f in fields}
-    defaults["updated_at"] = now
-    defaults["search_vector"] = None
     quote = connection.ops.quote_name
-    quoted = ", ".join(quote(c) for c in columns)
     column_of = {f.name: str(f.column) for f in fields}
     # What a re-import may change: the record's fields and what search finds
     # it by (derived from them, written with them).
     changing = [column_of[name] for name in RECORD_FIELDS] + list(SEARCH_COLUMNS)
+    # Copied: what each record gives. The other columns (what staff keep, the
+    # time of the import) are the same for every new row: one parameter each.
+    copied = ["ndl_id", *RECORD_FIELDS, *SEARCH_COLUMNS]
+    copied_columns = ", ".join(quote(column_of.get(name, name)) for name in copied)
+    constant = [f for f in fields if f.name not in copied]
+    now = timezone.now()
+    defaults: dict[str, Any] = {f.name: f.get_default() for f in fields}
+    defaults["updated_at"] = now
+    defaults["search_vector"] = None
+    columns = [quote(column_of.get(name, name)) for name in copied]
+    columns += [quote(str(f.column)) for f in constant]
+    selected = [quote(column_of.get(name, name)) for name in copied]
+    selected += [f"%s::{f.db_type(connection)}" for f in constant]
+    parameters = [f.get_db_prep_save(defaults[f.name], connection) for f in constant]
     updates = ", ".join(
         f"{quote(c)} = EXCLUDED.{quote(c)}" for c in [*changing, column_of["updated_at"]]
     )
     target = ", ".join(f"catalogue_material.{quote(c)}" for c in changing)
     excluded = ", ".join(f"EXCLUDED.{quote(c)}" for c in changing)
-    pairs = [(name, defaults[name]) for name in names]
-    reasons_at = names.index("review_reasons")
+    pairs = [(name, defaults[name]) for name in copied]
+    reasons_at = copied.index("review_reasons")
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS catalogue_import ON COMMIT DROP AS "  # noqa: S608  # nosec B608
-            f"SELECT {quoted} FROM catalogue_material WITH NO DATA"
+            f"SELECT {copied_columns} FROM catalogue_material WITH NO DATA"
         )
         cursor.execute("TRUNCATE catalogue_import")
         raw = cursor.cursor  # psycopg's own cursor, for COPY
-        with raw.copy(f"COPY catalogue_import ({quoted}) FROM STDIN") as copy:
+        with raw.copy(f"COPY catalogue_import ({copied_columns}) FROM STDIN") as copy:
             write_row = copy.write_row
             for row in rows:
                 values = [row.get(name, default) for name, default in pairs]
@@ -109,9 +116,11 @@ def _upsert_postgresql(rows: list[dict[str, Any]]) -> int:
                 values[reasons_at] = json.dumps(reasons) if reasons else "[]"
                 write_row(values)
         cursor.execute(
-            f"INSERT INTO catalogue_material ({quoted}) SELECT {quoted} FROM catalogue_import "  # noqa: S608  # nosec B608
+            f"INSERT INTO catalogue_material ({', '.join(columns)}) "  # noqa: S608  # nosec B608
+            f"SELECT {', '.join(selected)} FROM catalogue_import "
             f"ON CONFLICT (ndl_id) DO UPDATE SET {updates} "
-            f"WHERE ({target}) IS DISTINCT FROM ({excluded}) RETURNING (xmax = 0)"
+            f"WHERE ({target}) IS DISTINCT FROM ({excluded}) RETURNING (xmax = 0)",
+            parameters,
         )
         # Unchanged records are not written again (no new row version, no
         # index update): a monthly re-import of a large file costs little.
@@ -172,6 +181,8 @@ def material_records_import(
             for entry in entries:
                 if entry.values is not None:
                     values, reasons = entry.values, entry.reasons or []
+                    if "search_title" not in values:  # not folded by the reader
+                        values.update(search_index.material_search_values(values))
                 elif entry.record is None:
                     result.errors.append(RecordProblem(entry.position, entry.error))
                     continue

@@ -63,7 +63,8 @@ def material_search_values(values: dict[str, Any]) -> dict[str, str]:
     return {
         "search_title": text.title,
         "search_names": text.names,
-        "search_vector": tsvector_literal(text.lexemes()),
+        # In any order: PostgreSQL sorts a tsvector's lexemes itself.
+        "search_vector": tsvector_literal(list(text.found) if text.found else text.lexemes()),
     }
 
 

@@ -574,13 +574,19 @@ def _search_columns() -> dict[str, tuple[str, ...]]:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("background", [False, True], ids=["here", "second-process"])
-def test_an_import_writes_the_index_a_rebuild_would(tmp_path, monkeypatch, background):
+@pytest.mark.parametrize(
+    "where", ["here", "second-process", "folded-by-the-reader"], ids=lambda where: where
+)
+def test_an_import_writes_the_index_a_rebuild_would(tmp_path, monkeypatch, where):
+    from catalogue.formats import background
     from catalogue.management.commands import import_catalogue
     from catalogue.services.search_index import material_search_vector_update
 
-    if background:
+    if where != "here":
         monkeypatch.setattr(import_catalogue, "BACKGROUND_FROM_BYTES", 0)
+    if where == "folded-by-the-reader":  # as when the importing process is behind
+        monkeypatch.setattr(background, "CHUNK", 1)
+        monkeypatch.setattr(background, "AHEAD", 0)
     record = a_full_record()
     run(tmp_path, iso2709(record, marc_record("030000002", title="ｺﾝﾋﾟｭｰﾀｰ図書館 Sōseki")))
     imported = _search_columns()
