@@ -278,8 +278,8 @@ def outbox(extra: int, concurrency: int, redis_url: str) -> dict[str, Any]:
         cpu_started = cpu_seconds(process.pid)
         started = time.monotonic()
         with app.connection_for_write() as conn:
-            for _pk, peer_id in rows:
-                iso_outbox_deliver_task.apply_async((peer_id,), connection=conn, queue=queue)
+            for pk, peer_id in rows:
+                iso_outbox_deliver_task.apply_async((peer_id, pk), connection=conn, queue=queue)
         while left and time.monotonic() - started < 600:
             time.sleep(0.05)
             left = IsoMessage.objects.filter(

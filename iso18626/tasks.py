@@ -6,12 +6,21 @@ from __future__ import annotations
 from celery import shared_task
 
 from .models import IsoMessage
-from .services import iso18626_nightly, iso_outbox_deliver, iso_outbox_sweep_peers
+from .services import (
+    iso18626_nightly,
+    iso_outbox_deliver,
+    iso_outbox_sweep_peers,
+    iso_outbox_waits_for_another,
+)
 
 
 @shared_task(ignore_result=True)
-def iso_outbox_deliver_task(peer_id: int) -> None:
-    """Deliver what is ready in one peer's outbox (published after each message is queued)."""
+def iso_outbox_deliver_task(peer_id: int, message_id: int | None = None) -> None:
+    """Deliver what is ready in one peer's outbox (published after each
+    message is queued, with its id: nothing to do when a drain already took
+    its request)."""
+    if message_id is not None and iso_outbox_waits_for_another(message_id=message_id):
+        return
     iso_outbox_deliver(peer_id=peer_id)
 
 

@@ -13,8 +13,15 @@ from django.db import connection
 from django.utils import timezone
 
 from iso18626.models import DeliveryStatus, IsoMessage, IsoTransaction
-from iso18626.services import _claim, _outcomes_write, _queue, _verdict, iso_outbox_deliver
-from iso18626.tasks import iso_outbox_sweep_task
+from iso18626.services import (
+    _claim,
+    _outcomes_write,
+    _queue,
+    _verdict,
+    iso_outbox_deliver,
+    iso_outbox_waits_for_another,
+)
+from iso18626.tasks import iso_outbox_deliver_task, iso_outbox_sweep_task
 
 from .conftest import Peer, Wire, make_peer
 from .helpers import assert_valid, root_of, text
@@ -257,3 +264,18 @@ def _race(*targets: Callable[[], None]) -> None:
         t.start()
     for t in threads:
         t.join(60)
+
+
+def test_a_messages_task_is_a_no_op_while_a_drain_has_its_request(wire: Wire, peer: Peer) -> None:
+    ids = _backlog(peer, requests=2, messages=2)
+    r0, r1 = ids["r0"], ids["r1"]
+    assert not iso_outbox_waits_for_another(message_id=r0[1])  # its request's head is due
+    claimed = _claim(peer_id=peer.peer.pk, limit=1)  # r0/0 only
+    assert [[m.pk for m in run] for run in claimed] == [[r0[0]]]
+    assert iso_outbox_waits_for_another(message_id=r0[1])  # the claiming worker goes on
+    assert not iso_outbox_waits_for_another(message_id=r1[1])
+    iso_outbox_deliver_task(peer.peer.pk, r0[1])
+    assert wire.sent == []  # nothing sent by the no-op
+    iso_outbox_deliver_task(peer.peer.pk, r1[1])
+    assert _posted(wire.sent) == {"r1": [0, 1]}
+    assert iso_outbox_waits_for_another(message_id=r1[1])  # delivered
