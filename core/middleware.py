@@ -73,13 +73,16 @@ class PrecompiledGet(Generic[_M]):
         self.related = related
         self._plans: dict[tuple[str, str], _Plan] = {}
 
+    def _queryset(self, alias: str) -> Any:
+        return self.model._default_manager.using(alias).filter(pk=_COMPILED_PK)
+
     def _plan(self, alias: str) -> _Plan:
-        queryset = self.model._default_manager.using(alias).filter(pk=_COMPILED_PK)
+        queryset = self._queryset(alias)
         if self.related:
             queryset = queryset.select_related(*self.related)
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
-        if list(params) != [_COMPILED_PK]:  # pragma: no cover - a model with a default filter
+        if list(params) != self._params:  # pragma: no cover - a model with a default filter
             raise ValueError(f"{self.model.__name__}: the query has parameters of its own")
         select, klass_info = compiler.select, compiler.klass_info
         assert klass_info is not None  # noqa: S101 - a model query  # nosec B101
@@ -94,7 +97,13 @@ class PrecompiledGet(Generic[_M]):
             related=get_related_populators(klass_info, select, alias),
         )
 
+    _params: list[Any] = [_COMPILED_PK]
+
     def __call__(self, pk: Any) -> _M | None:
+        found = self._objects([pk])
+        return found[0] if found else None
+
+    def _objects(self, params: list[Any]) -> list[_M]:
         alias = router.db_for_read(self.model)
         connection = connections[alias]
         key = (alias, connection.vendor)
@@ -102,20 +111,35 @@ class PrecompiledGet(Generic[_M]):
         if plan is None:
             plan = self._plans[key] = self._plan(alias)
         with connection.cursor() as cursor:
-            cursor.execute(plan.sql, [pk])
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        if plan.converters:
-            values = list(row)
-            for position, (converters, expression) in plan.converters.items():
-                for converter in converters:
-                    values[position] = converter(values[position], expression, connection)
-            row = tuple(values)
-        obj = self.model.from_db(alias, plan.init_list, row[plan.start : plan.end])
-        for populator in plan.related:
-            populator.populate(row, obj)
-        return obj
+            cursor.execute(plan.sql, params)
+            rows = cursor.fetchall()
+        objects = []
+        for row in rows:
+            if plan.converters:
+                values = list(row)
+                for position, (converters, expression) in plan.converters.items():
+                    for converter in converters:
+                        values[position] = converter(values[position], expression, connection)
+                row = tuple(values)
+            obj = self.model.from_db(alias, plan.init_list, row[plan.start : plan.end])
+            for populator in plan.related:
+                populator.populate(row, obj)
+            objects.append(obj)
+        return objects
+
+
+class PrecompiledAll(PrecompiledGet[_M]):
+    """``list(model._default_manager.all())`` (in the model's own order), from
+    SQL compiled once per process: for a small table every view reads whole,
+    such as the NDL's sites in the lists' site filters."""
+
+    _params: list[Any] = []
+
+    def _queryset(self, alias: str) -> Any:
+        return self.model._default_manager.using(alias).all()
+
+    def all(self) -> list[_M]:
+        return self._objects([])
 
 
 _device_loaders: dict[type[Device], PrecompiledGet[Device]] = {}

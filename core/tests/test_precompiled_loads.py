@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.backends import UserBackend
-from core.middleware import PrecompiledGet
-from core.models import BackupCodeDevice, User
+from core.middleware import PrecompiledAll, PrecompiledGet
+from core.models import BackupCodeDevice, Site, User
 from core.tests.factories import StaffFactory, backup_codes_give, site
 from registration.tests.factories import LibraryFactory
 
@@ -69,3 +69,31 @@ def test_a_deleted_or_unconfirmed_device_ends_the_second_factor(client, settings
     BackupCodeDevice.objects.filter(pk=device.pk).update(confirmed=True)
     # The session forgot the device: a new login is needed.
     assert client.get(index).status_code == 302
+
+
+def test_all_rows_are_the_orms_in_the_models_order() -> None:
+    sites = PrecompiledAll(Site).all()
+    assert [_fields(s) for s in sites] == [_fields(s) for s in Site.objects.all()]
+    assert len(sites) >= 3
+
+
+def test_the_site_filter_offers_what_djangos_own_filter_offers(rf) -> None:
+    from django.contrib import admin as django_admin
+
+    from loans.admin.shipping import SiteFieldFilter
+    from loans.models import LoanRequest
+
+    model_admin = django_admin.site._registry[LoanRequest]
+    field = LoanRequest._meta.get_field("material").related_model._meta.get_field("site")
+    request = rf.get("/")
+    request.user = StaffFactory()
+    mine = SiteFieldFilter.field_choices(
+        SiteFieldFilter.__new__(SiteFieldFilter), field, request, model_admin
+    )
+    theirs = django_admin.RelatedFieldListFilter.field_choices(
+        django_admin.RelatedFieldListFilter.__new__(django_admin.RelatedFieldListFilter),
+        field,
+        request,
+        model_admin,
+    )
+    assert mine == theirs

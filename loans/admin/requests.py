@@ -29,6 +29,7 @@ from ..forms import KeyInRequestForm, RejectForm
 from ..models import LoanRequest, LoanStatus, RequestChannel
 from ..pdf.letters import RefusalLetter
 from ..services.requests import loan_request_accept, loan_request_create, loan_request_reject
+from .shipping import SiteFieldFilter
 
 _SITE_CODES = dict(SiteCode.choices)
 _decide_url = admin_url_for("admin:loans_loanrequest_decide")
@@ -51,7 +52,12 @@ class LoanRequestAdmin(WorkListMixin, admin.ModelAdmin):
         "requested_at",
     )
     list_select_related = ("library", "material", "material__site")
-    list_filter = ("status", "channel", "material__site", "library__prefers_post")
+    list_filter = (
+        "status",
+        "channel",
+        ("material__site", SiteFieldFilter),
+        "library__prefers_post",
+    )
     search_fields = ("=library__user_id", "library__name", "=material__ndl_id", "material__title")
     date_hierarchy = "requested_at"
     list_per_page = 50
