@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import statistics
 import subprocess
@@ -296,6 +297,15 @@ def outbox(extra: int, concurrency: int, redis_url: str) -> dict[str, Any]:
             process.wait(10)
         client = redis.Redis.from_url(redis_url)
         client.delete(queue)
+        # Tasks the stopped worker had taken but not acknowledged: ours only.
+        for tag, raw in client.hgetall("unacked").items():
+            try:
+                routing_key = json.loads(raw)[2]
+            except (ValueError, IndexError):
+                continue
+            if routing_key == queue:
+                client.hdel("unacked", tag)
+                client.zrem("unacked_index", tag)
         client.close()
         log.unlink(missing_ok=True)
     sent = IsoMessage.objects.filter(pk__gte=first, pk__lte=last, direction="out", status="sent")
