@@ -69,6 +69,8 @@ _CJK_CHARS = (
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff々〆〇"
 )
 _RUN = re.compile(f"([{_CJK_CHARS}]+)|([^\\W_{_CJK_CHARS}]+)")
+_RUN_TEXT = re.compile(f"[{_CJK_CHARS}]+|[^\\W_{_CJK_CHARS}]+")
+_BETWEEN_CJK = re.compile(f"(?<=[{_CJK_CHARS}]) (?=[{_CJK_CHARS}])")
 
 
 def normalize(text: str) -> str:
@@ -113,14 +115,9 @@ def joined(text: str) -> str:
     """Normalised ``text`` with the separators between two CJK runs removed
     (``夏目, 漱石`` → ``夏目漱石``, ``トショカン ノ レキシ`` → ``としよかんのれきし``),
     for names and readings. Latin words stay apart (``natsume soseki``)."""
-    out: list[str] = []
-    previous = ""
-    for kind, run in runs(normalize(text)):
-        if out and not (kind == previous == _CJK):
-            out.append(" ")
-        out.append(run)
-        previous = kind
-    return "".join(out)
+    # The runs one space apart, then the spaces between two CJK characters
+    # (the last of a CJK run, the first of the next) dropped.
+    return _BETWEEN_CJK.sub("", " ".join(_RUN_TEXT.findall(normalize(text))))
 
 
 @functools.lru_cache(maxsize=65536)  # names and publishers repeat across a catalogue

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from catalogue.search_text import (
     IndexText,
@@ -218,4 +220,37 @@ def test_empty_material_has_no_lexemes() -> None:
 )
 def test_the_lexemes_found_while_indexing_are_those_of_the_texts(fields: dict[str, str]) -> None:
     text = index_text(**fields)
+    assert text.lexemes() == IndexText(title=text.title, names=text.names).lexemes()
+
+
+# Kanji, kana (small, half-width, voiced, the prolonged mark), separators,
+# Latin with diacritics, full-width digits, iteration marks, a kanji beyond the BMP.
+_CHARACTERS = "図書館歴史としょかんトショカンｶﾞｯｺｰ ー・,.-_ aBcÉé1２\u3000々〆ヶ\u3099𠮷\n"
+_MIXED = st.text(alphabet=st.sampled_from(list(_CHARACTERS)), max_size=30)
+
+
+@given(_MIXED)
+def test_joined_is_the_runs_with_the_separators_between_cjk_runs_dropped(text: str) -> None:
+    expected: list[str] = []
+    previous = ""
+    for kind, run in runs(normalize(text)):
+        if expected and not (kind == previous == "cjk"):
+            expected.append(" ")
+        expected.append(run)
+        previous = kind
+    assert joined(text) == "".join(expected)
+
+
+@given(_MIXED, _MIXED, _MIXED, _MIXED, _MIXED, _MIXED)
+def test_the_lexemes_found_while_indexing_are_those_of_any_texts(
+    title: str, reading: str, names: str, readings: str, responsibility: str, publisher: str
+) -> None:
+    text = index_text(
+        title=title,
+        title_transcription=reading,
+        author_names=names,
+        author_transcriptions=readings,
+        responsibility=responsibility,
+        publisher=publisher,
+    )
     assert text.lexemes() == IndexText(title=text.title, names=text.names).lexemes()
