@@ -259,3 +259,31 @@ def test_a_list_that_fits_on_a_page_is_not_counted_and_a_longer_one_is(staff, mo
     assert " 3 work queue: items to pull</p>" in response.content.decode()
     second = staff.get(url, {"p": "2"}).context["cl"]
     assert [row["pk"] for row in second.result_list] == [loans[2].pk]
+
+
+def test_a_list_longer_than_a_page_counts_and_finds_its_days_in_one_query(
+    staff, monkeypatch
+) -> None:
+    """Past the first page, the date hierarchy's days and the count come from
+    one grouped query: the same links as Django's, the same count."""
+    from loans.admin.requests import LoanRequestAdmin
+
+    monkeypatch.setattr(LoanRequestAdmin, "list_per_page", 2)
+    when = ["2026-02-03 23:30", "2026-02-03 10:00", "2026-04-20 10:00", "2026-04-21 08:00"]
+    for moment_ in when:
+        loan = LoanRequestFactory(library=LibraryFactory())
+        LoanRequest.objects.filter(pk=loan.pk).update(
+            requested_at=dt.datetime.fromisoformat(f"{moment_}+09:00")
+        )
+    url = reverse("admin:loans_loanrequest_changelist")
+    with CaptureQueriesContext(connection) as ctx:
+        response = staff.get(url)
+    assert not any("COUNT(*)" in q["sql"] for q in ctx.captured_queries)
+    cl = response.context["cl"]
+    assert (cl.result_count, cl.multi_page, len(cl.result_list)) == (4, True, 2)
+    expected = render_to_string("admin/date_hierarchy.html", date_hierarchy(cl))
+    assert _html(str(cl.work_date_hierarchy())) == _html(expected)
+    assert "February" in expected and "April" in expected
+    # Filtered, the count follows the filter.
+    cl = staff.get(url, {"q": "no such title anywhere"}).context["cl"]
+    assert cl.result_count == 0
