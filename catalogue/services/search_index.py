@@ -7,7 +7,8 @@ What a material is found by is derived from its catalogue fields by
 (``catalogue_material_search_gin``, created by migration 0003, outside the
 model: SQLite has no such type). Whoever writes catalogue fields calls
 ``material_search_vector_update`` with the ids written, inside the same
-transaction, so a search never sees a half-indexed material.
+transaction, or writes ``material_search_values`` in the same statement (the
+NDL-record import), so a search never sees a half-indexed material.
 """
 
 from __future__ import annotations
@@ -82,7 +83,9 @@ def material_search_vector_update(
 
     In: material primary keys or NDL IDs (any iterable; unknown ones are
     skipped). Out: the number of rows updated. Call it after any write to
-    ``INDEXED_FIELDS``, including bulk imports (one statement per 2,000 rows).
+    ``INDEXED_FIELDS``, including bulk imports (one statement per 2,000 rows),
+    unless the write stored ``material_search_values`` with the fields (as the
+    NDL-record import does).
     Derived data, so no audit entry; it runs in the caller's transaction (or
     its own). Raises nothing of its own; database errors propagate.
     """
