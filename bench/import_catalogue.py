@@ -232,7 +232,7 @@ def main() -> None:
     parser.add_argument(
         "--without-search-index",
         action="store_true",
-        help="Time the import alone: skip the search index it writes for each batch.",
+        help="Time the import alone: fold and write no search index.",
     )
     args = parser.parse_args()
 
