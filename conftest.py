@@ -8,8 +8,28 @@ from django.db import connection
 from core.models import Site, SiteCode
 
 
+def _db_order(item: pytest.Item) -> int:
+    """pytest-django's order: tests in a rolled-back transaction first, then
+    transactional ones (which empty the database when they end), then the rest."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    if (marker is not None and marker.kwargs.get("transaction")) or (
+        "transactional_db" in fixtures or "live_server" in fixtures
+    ):
+        return 1
+    return 0 if marker is not None or "db" in fixtures else 2
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     from django.conf import settings
+
+    # pytest-django sorts the transactional tests last, but pytest then groups
+    # the tests that share a session-scoped parameter (Playwright's browser),
+    # which can pull browser tests in among the others: those that follow them
+    # would find the database emptied (no NDL sites). Sort again, keeping each
+    # group's own order.
+    items.sort(key=_db_order)
 
     # Every transactional test restores the migrated data (the NDL sites, the
     # staff roles) afterwards. Mixing tests that do with tests that do not

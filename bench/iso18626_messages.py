@@ -273,14 +273,14 @@ def outbox(extra: int, concurrency: int, redis_url: str) -> dict[str, Any]:
     queue = f"bench-iso18626-{uuid.uuid4().hex[:8]}"
     log = Path(tempfile.gettempdir()) / f"{queue}.log"
     process = worker(concurrency, redis_url, queue, log)
-    app.conf.broker_url = redis_url
+    app.conf.update(broker_url=redis_url)
     left = len(rows)
     try:
         cpu_started = cpu_seconds(process.pid)
         started = time.monotonic()
-        with app.connection_for_write() as conn:
+        with app.producer_or_acquire() as producer:
             for pk, peer_id in rows:
-                iso_outbox_deliver_task.apply_async((peer_id, pk), connection=conn, queue=queue)
+                iso_outbox_deliver_task.apply_async((peer_id, pk), producer=producer, queue=queue)
         while left and time.monotonic() - started < 600:
             time.sleep(0.05)
             left = IsoMessage.objects.filter(

@@ -26,7 +26,7 @@ def _current(body: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("page", "current"),
+    ("url_name", "current"),
     [
         ("portal:dashboard", "portal:dashboard"),
         ("loans:search", "loans:search"),
@@ -37,8 +37,8 @@ def _current(body: str) -> list[str]:
         ("registration:details", "registration:details"),
     ],
 )
-def test_the_page_s_own_item_is_current(portal: Any, page: str, current: str) -> None:
-    body = portal.get(reverse(page)).content.decode()
+def test_the_page_s_own_item_is_current(portal: Any, url_name: str, current: str) -> None:
+    body = portal.get(reverse(url_name)).content.decode()
     assert _current(body) == [reverse(current)]
     for name in (
         "portal:dashboard",
