@@ -255,7 +255,7 @@ class WorkListChangeList(QuickRowsChangeList):
     def work_search(self) -> SafeString:
         """The search bar: ``templates/admin/search_form.html``, drawn here."""
         if not self.search_fields:
-            return mark_safe("")
+            return SafeString("")
         described = ' aria-describedby="searchbar_helptext"' if self.search_help_text else ""
         parts = [
             '<div id="toolbar"><form id="changelist-search" method="get" role="search">',
@@ -312,14 +312,14 @@ class WorkListChangeList(QuickRowsChangeList):
         from them, as Django would."""
         field_name = self.date_hierarchy
         if not field_name:
-            return mark_safe("")
+            return SafeString("")
         generic = f"{field_name}__"
         if any(key.startswith(generic) for key in self.params):
             context = date_hierarchy(self)
         else:
             context = self._work_first_dates(field_name)
         if not context or not context.get("show"):
-            return mark_safe("")
+            return SafeString("")
         parts = ['<nav class="toplinks">']
         back = context.get("back")
         if back:
@@ -427,7 +427,7 @@ class WorkListChangeList(QuickRowsChangeList):
         """The filters sidebar as the admin draws it (``admin/filter.html`` per
         filter), each filter's choices in one string."""
         if not self.has_filters:
-            return mark_safe("")
+            return SafeString("")
         parts = [
             '<nav id="changelist-filter" aria-labelledby="changelist-filter-header">',
             f'<h2 id="changelist-filter-header">{escape(_("Filter"))}</h2>',
