@@ -28,7 +28,9 @@ from django_otp.models import Device
 
 _M = TypeVar("_M", bound=Model)
 # The primary key the query is compiled with, replaced by the one asked for.
-_COMPILED_PK = 8642097531
+# Within every integer key's range (a 32-bit AutoField's too): the ORM
+# compiles a value out of its field's range as "no rows", without a parameter.
+_COMPILED_PK = 864209753
 
 
 class NoStoreMiddleware:

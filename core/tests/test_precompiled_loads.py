@@ -97,3 +97,32 @@ def test_the_site_filter_offers_what_djangos_own_filter_offers(rf) -> None:
         model_admin,
     )
     assert mine == theirs
+
+
+def test_the_compiled_key_fits_every_model_s_primary_key() -> None:
+    """The plan is compiled with a stand-in key: out of a key's range (a
+    32-bit ``AutoField``, django-otp's devices) the ORM drops the parameter
+    and the plan cannot be made (PostgreSQL checks the range, SQLite not)."""
+    from django.apps import apps
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    from core.middleware import _COMPILED_PK
+
+    for model in apps.get_models():
+        kind = model._meta.pk.get_internal_type()
+        low, high = BaseDatabaseOperations.integer_field_ranges.get(kind, (None, None))
+        if low is not None:
+            assert low <= _COMPILED_PK <= high, (model, kind)
+
+
+def test_every_device_model_loads_by_its_compiled_plan() -> None:
+    from django.apps import apps
+    from django_otp.models import Device
+
+    staff = StaffFactory(site=site())
+    models = [m for m in apps.get_models() if issubclass(m, Device)]
+    assert len(models) >= 2  # TOTP and the backup codes
+    for model in models:
+        device = model.objects.create(user=staff, name="phone", confirmed=True)
+        loaded = PrecompiledGet(model)(device.pk)
+        assert loaded is not None and _fields(loaded) == _fields(device)
