@@ -7,8 +7,8 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
 
-from .middleware import PrecompiledGet
 from .models import User
+from .precompiled import PrecompiledGet
 
 # The user with the library and the site, compiled once per process.
 _user_by_pk = PrecompiledGet(User, "library", "site")

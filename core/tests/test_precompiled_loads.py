@@ -1,5 +1,5 @@
 """The signed-in user and the staff member's one-time-code device, loaded by
-SQL compiled once per process (``core.middleware.PrecompiledGet``): the
+SQL compiled once per process (``core.precompiled.PrecompiledGet``): the
 same objects as the ORM's own query, and the device's checks unchanged."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.backends import UserBackend
-from core.middleware import PrecompiledAll, PrecompiledGet
 from core.models import BackupCodeDevice, Site, User
+from core.precompiled import PrecompiledAll, PrecompiledGet
 from core.tests.factories import StaffFactory, backup_codes_give, site
 from registration.tests.factories import LibraryFactory
 
@@ -106,7 +106,7 @@ def test_the_compiled_key_fits_every_model_s_primary_key() -> None:
     from django.apps import apps
     from django.db.backends.base.operations import BaseDatabaseOperations
 
-    from core.middleware import _COMPILED_PK
+    from core.precompiled import _COMPILED_PK
 
     for model in apps.get_models():
         kind = model._meta.pk.get_internal_type()

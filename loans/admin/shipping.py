@@ -24,8 +24,8 @@ from core.admin_rows import admin_url_for, with_list_filters
 from core.admin_worklist import Row, WorkListMixin, choice_labels, day, link, moment, text
 from core.errors import DomainError
 from core.i18n import in_japanese
-from core.middleware import PrecompiledAll
 from core.models import Site
+from core.precompiled import PrecompiledAll
 from core.roles import permission_require
 from loans.forms_shipping import DeliveryForm, DispatchForm, ReceiptLetterForm, UndeliveredForm
 from loans.models import (
