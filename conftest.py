@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import connection
+from django.test import Client
 
 from core.models import Site, SiteCode
 
@@ -78,3 +81,20 @@ def kansai(db: None) -> Site:
 @pytest.fixture
 def ilcl(db: None) -> Site:
     return Site.objects.get(code=SiteCode.ILCL)
+
+
+@pytest.fixture
+def library(db: None) -> Any:
+    """A registered library (a module may give its own, e.g. with a fee table)."""
+    from registration.tests.factories import LibraryFactory
+
+    return LibraryFactory()
+
+
+@pytest.fixture
+def portal(client: Client, library: Any) -> Client:
+    """The test client signed in to the portal as ``library``'s user."""
+    from core.models import User
+
+    client.force_login(User.objects.create_user(username=library.user_id, library=library))
+    return client

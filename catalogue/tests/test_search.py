@@ -331,16 +331,6 @@ def staff(client: Any) -> Any:
     return client
 
 
-@pytest.fixture
-def portal(client: Any) -> Any:
-    from core.models import User
-    from registration.tests.factories import LibraryFactory
-
-    library = LibraryFactory()
-    client.force_login(User.objects.create_user(username=library.user_id, library=library))
-    return client
-
-
 def test_the_portal_finds_by_reading_and_shows_loanability(
     portal: Any, shelf: dict[str, Material]
 ) -> None:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from copies.models import CopyPolicy, CopyRequest, CopyStatus, Invoice, InvoiceStatus
-from core.models import OutgoingMail, User
+from core.models import OutgoingMail
 from core.tests.factories import StaffFactory
 from registration.tests.factories import LibraryFactory
 
@@ -36,12 +36,6 @@ def _clock(time_machine) -> None:
 def library(db: None):  # type: ignore[no-untyped-def]
     fee_table()
     return LibraryFactory()
-
-
-@pytest.fixture
-def portal(client, library):  # type: ignore[no-untyped-def]
-    client.force_login(User.objects.create_user(library.user_id, library=library))
-    return client
 
 
 @pytest.fixture

@@ -31,11 +31,6 @@ TODAY = dt.date(2026, 4, 3)
 FROZEN = dt.datetime(2026, 4, 3, 10, 0, tzinfo=TOKYO)
 
 
-@pytest.fixture
-def library():
-    return LibraryFactory()
-
-
 def _signed_in(library) -> Client:
     user, _ = User.objects.get_or_create(username=library.user_id, library=library)
     client = Client()

@@ -14,7 +14,6 @@ from core.models import User
 from loans.models import LoanStatus
 from loans.selectors_dashboard import library_dashboard
 from loans.tests.factories import LoanRequestFactory, ShipmentFactory
-from registration.tests.factories import LibraryFactory
 from returns.models import CaseStatus, CheckIn, ItemCondition, ReturnMethod, ReturnParcel
 from returns.tests.factories import DamageCaseFactory, HeldLoanFactory, ShippedLoanFactory
 
@@ -22,18 +21,6 @@ pytestmark = pytest.mark.django_db
 
 TODAY = dt.date(2026, 4, 3)  # frozen "today" (Japan time)
 FROZEN = dt.datetime(2026, 4, 3, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
-
-
-@pytest.fixture
-def library():
-    return LibraryFactory()
-
-
-@pytest.fixture
-def portal(client, library):
-    user = User.objects.create(username=library.user_id, library=library)
-    client.force_login(user)
-    return client
 
 
 def _held(library, *, due_on: dt.date, status: str = LoanStatus.RECEIVED):

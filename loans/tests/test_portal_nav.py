@@ -8,17 +8,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from core.models import User
-from registration.tests.factories import LibraryFactory
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def portal(client: Any) -> Any:
-    library = LibraryFactory()
-    client.force_login(User.objects.create(username=library.user_id, library=library))
-    return client
 
 
 def _current(body: str) -> list[str]:

@@ -3,25 +3,11 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from catalogue.tests.factories import MaterialFactory
-from core.models import User
 from loans.models import LoanRequest, LoanStatus, RequestChannel
 from loans.tests.factories import LoanRequestFactory, ShipmentFactory
 from registration.models import LibraryStatus
-from registration.tests.factories import LibraryFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def library():
-    return LibraryFactory()
-
-
-@pytest.fixture
-def portal(client, library):
-    user = User.objects.create(username=library.user_id, library=library)
-    client.force_login(user)
-    return client
 
 
 def _messages(response) -> list[str]:

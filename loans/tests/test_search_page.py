@@ -13,20 +13,11 @@ from django.urls import reverse
 from catalogue.models import LanguageCategory, Material, MaterialType
 from catalogue.rules import loanability
 from catalogue.tests.factories import MaterialFactory
-from core.models import User
 from loans.models import LoanStatus
 from loans.selectors import search_hits
 from loans.tests.factories import LoanRequestFactory
-from registration.tests.factories import LibraryFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def portal(client: Any) -> Any:
-    library = LibraryFactory()
-    client.force_login(User.objects.create(username=library.user_id, library=library))
-    return client
 
 
 def _materials() -> list[Material]:

@@ -22,11 +22,6 @@ def _clock(time_machine) -> None:
 
 
 @pytest.fixture
-def library():
-    return LibraryFactory()
-
-
-@pytest.fixture
 def library_client(client, library):
     client.force_login(User.objects.create_user(library.user_id, library=library))
     return client

@@ -23,11 +23,6 @@ def _clock(time_machine) -> None:
 
 
 @pytest.fixture
-def library():
-    return LibraryFactory()
-
-
-@pytest.fixture
 def library_client(client, library):
     client.force_login(User.objects.create_user(library.user_id, library=library))
     return client
@@ -314,7 +309,6 @@ def test_a_return_with_an_impossible_item_id_is_refused_not_a_500(bad):
     from django.test import Client
 
     from core.models import AuditEntry, User
-    from registration.tests.factories import LibraryFactory
     from returns.models import ReturnParcel
 
     library = LibraryFactory()
