@@ -1476,55 +1476,6 @@ def _lease() -> timedelta:
     return timedelta(seconds=2 * settings.NDL_ISO18626_TIMEOUT + 30)
 
 
-def iso_message_send(*, message_id: int) -> bool:
-    """POST one queued outgoing message once; True if the peer confirmed it (OK or ERROR).
-
-    In order per request: a message waits while an earlier one of its
-    request is undelivered, and is sent when that one is confirmed. The row
-    lock (SKIP LOCKED) takes a short claim: the attempt is counted and
-    ``next_attempt_at`` pushed past the longest POST, and the lock is let go
-    before the POST, so no transaction or row lock is held over the network;
-    the outcome is written under a fresh lock if the claim is still ours.
-    Network errors, timeouts and 5xx answers are retried with back-off; a
-    4xx or the last attempt gives up (staff can resend from the admin).
-    The outbox's worker sends in batches (``iso_outbox_deliver``); this is
-    one message, for a retry that is due and for tests.
-    """
-    now = timezone.now()
-    with transaction.atomic():
-        row = (
-            IsoMessage.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("transaction__peer")
-            .filter(pk=message_id, direction=Direction.OUT, status__in=UNDELIVERED)
-            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-            .first()
-        )
-        if row is None:
-            return False
-        earlier = IsoMessage.objects.filter(
-            transaction_id=row.transaction_id,
-            direction=Direction.OUT,
-            pk__lt=row.pk,
-            status__in=UNDELIVERED,
-        ).exists()
-        if earlier:
-            return False
-        row.attempts += 1
-        claimed = row.attempts
-        row.next_attempt_at = now + _lease()
-        row.save(update_fields=["attempts", "next_attempt_at"])
-        peer_id = row.transaction.peer_id
-        url, body = row.transaction.peer.endpoint_url, row.body.encode()
-    verdict = _attempt(url, body, claimed)
-    with transaction.atomic():
-        if not _outcomes_write([(message_id, claimed, verdict)]):
-            return False
-        if verdict.settled:
-            # The request's next message (and whatever else is ready) goes now.
-            transaction.on_commit(lambda: _enqueue_peer(peer_id), robust=True)
-    return verdict.confirmed
-
-
 # --- the outbox's worker: batches, lanes ---------------------------------------------------
 
 

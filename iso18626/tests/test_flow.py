@@ -15,7 +15,7 @@ from iso18626.models import DeliveryStatus, IsoMessage, IsoTransaction
 from iso18626.services import (
     iso18626_nightly,
     iso_message_resend,
-    iso_message_send,
+    iso_outbox_deliver,
     transaction_identify,
     transaction_not_held,
 )
@@ -296,10 +296,10 @@ def test_messages_wait_in_order_and_are_retried(
     assert second.status == DeliveryStatus.QUEUED and second.attempts == 0  # waits for the first
     assert len(wire.sent) == 1
     wire.http_status = 200
-    assert not iso_message_send(message_id=first.pk)  # not due yet
+    assert not iso_outbox_deliver(peer_id=first.transaction.peer_id)  # not due yet
     time_machine.move_to("2026-11-20 10:01 +0900", tick=False)
     with capture(execute=True):
-        assert iso_message_send(message_id=first.pk)
+        assert iso_outbox_deliver(peer_id=first.transaction.peer_id)
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.status, second.status) == (DeliveryStatus.SENT, DeliveryStatus.SENT)
@@ -308,7 +308,7 @@ def test_messages_wait_in_order_and_are_retried(
         ("RequestResponse", "WillSupply"),
     ]
     with capture(execute=True):
-        assert not iso_message_send(message_id=first.pk)  # sent once
+        assert not iso_outbox_deliver(peer_id=first.transaction.peer_id)  # sent once
     with capture(execute=True):
         again = iso_message_resend(message_id=second.pk, actor=StaffFactory())
     again.refresh_from_db()
@@ -354,12 +354,12 @@ def test_the_post_holds_no_transaction_and_a_claimed_message_is_not_sent_twice(
     def post(url: str, body: bytes) -> tuple[int, bytes]:
         seen.append(len(connection.atomic_blocks))
         # Another worker meanwhile finds the message claimed.
-        overlapping.append(iso_message_send(message_id=first.pk))
+        overlapping.append(bool(iso_outbox_deliver(peer_id=first.transaction.peer_id)))
         return recorder(url, body)
 
     wire.http_status = 200
     with mock.patch("iso18626.services._post", post), capture(execute=True):
-        assert iso_message_send(message_id=first.pk)
+        assert iso_outbox_deliver(peer_id=first.transaction.peer_id)
     assert seen[0] == depth  # no transaction or row lock over the network
     assert overlapping[0] is False
     first.refresh_from_db()
